@@ -1,0 +1,104 @@
+"""Citizen satisfaction survey (SKM) and ASN performance service: the application factory."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import DEV_SECRET_KEY, Defaults
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration is unsafe or incomplete; the message says how to fix it."""
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config (defaults, instance/config.py, FEEDBACK_* env, test dict), extensions, blueprints."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, test_config)
+    if app.config["PROXY_COUNT"]:
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)  # type: ignore[method-assign]
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Apply the config layers in order and refuse an unsafe secret key outside development."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("FEEDBACK")
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        url = app.config.get("DATABASE_URL") or ""
+        if not url:
+            os.makedirs(app.instance_path, exist_ok=True)
+            url = "sqlite:///" + str(Path(app.instance_path) / "feedback.sqlite3")
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        app.config["SQLALCHEMY_DATABASE_URI"] = url
+    secret = app.config.get("SECRET_KEY")
+    if app.config["ENVIRONMENT"] != "development" and not app.config.get("TESTING"):
+        if not secret or secret == DEV_SECRET_KEY or len(str(secret)) < 16:
+            raise ConfigurationError(
+                "SECRET_KEY is missing or is the built-in development key. Set FEEDBACK_SECRET_KEY to a long "
+                "random value (python -c 'import secrets; print(secrets.token_hex(32))') or put SECRET_KEY in "
+                "instance/config.py; scripts/run does this for you."
+            )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """WAL and a busy timeout let several workers write to SQLite without 'database is locked'."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={int(os.environ.get('FEEDBACK_SQLITE_BUSY_TIMEOUT_MS', '10000'))}")
+    cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension objects to this app."""
+    from . import i18n
+    from .extensions import babel, csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    limiter.init_app(app)
+    i18n.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount one blueprint per audience."""
+    from .blueprints.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Generic, translated error pages; never a stack trace."""
+    from .blueprints import errors
+
+    errors.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """The flask commands (roster import, demo seed, QR posters)."""
+    from . import cli
+
+    cli.register(app)

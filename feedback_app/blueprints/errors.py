@@ -1,0 +1,49 @@
+"""Generic, translated error pages: a clear reason for the person, never a stack trace."""
+from __future__ import annotations
+
+from flask import Flask, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+PAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
+    403: (_l("Not allowed"), _l("You are not allowed to open this page.")),
+    404: (_l("Page not found"), _l("This page or counter does not exist or is no longer active. Please check the code on the poster.")),
+    405: (_l("Not allowed"), _l("This page cannot be used that way.")),
+    413: (_l("Too large"), _l("What was sent is too large.")),
+    429: (_l("Please wait a moment"), _l("Many answers arrived from here in a short time. Please wait a minute, then go back and send again: your answers are still on the previous page.")),
+    500: (_l("Something went wrong"), _l("We could not finish this request. Nothing is lost on our side; please try again in a moment.")),
+}
+
+
+def render_error(status: int):
+    """The error page for an HTTP status, in the visitor's language."""
+    title, message = PAGES.get(status, PAGES[500])
+    response = current_app.make_response((render_template("errors/error.html", title=title, message=message), status))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def register(app: Flask) -> None:
+    """Install the handlers on the app."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        if request.endpoint == "public.submit" and request.view_args:
+            from .public.views import rerender_after_csrf_failure
+
+            return rerender_after_csrf_failure(request.view_args["code"])
+        return render_error(400)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        response = render_error(error.code or 500)
+        if error.code == 429:
+            response.headers["Retry-After"] = "60"
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(500)

@@ -1,0 +1,156 @@
+"""Routes of the public blueprint: thin wrappers around services.survey and services.qr."""
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import timedelta
+
+from flask import (
+    Response, abort, current_app, make_response, redirect, render_template, request, url_for,
+)
+from flask_babel import get_locale
+
+from ...extensions import limiter
+from ...services import qr, survey
+from ...services.clock import now_utc, to_local
+from . import bp
+from .messages import EDUCATION_LABELS, ERRORS, OCCUPATION_LABELS, SEX_LABELS
+
+
+def _client_limit() -> str:
+    return current_app.config["SURVEY_RATE_LIMIT_CLIENT"]
+
+
+def _counter_limit() -> str:
+    return current_app.config["SURVEY_RATE_LIMIT_COUNTER"]
+
+
+def _counter_key() -> str:
+    return "counter:" + (request.view_args or {}).get("code", "").upper()
+
+
+def _context(code: str) -> survey.CounterContext:
+    """The counter behind a public code, or a friendly 404."""
+    try:
+        return survey.load_counter(code, current_app.config["SURVEY_CONTEXT_TTL"])
+    except survey.CounterNotFound:
+        abort(404)
+
+
+def _render_survey(context, questionnaire, values=None, errors=None, status=200, idem=None) -> Response:
+    """Draw the survey page, with the citizen's earlier values and error messages when there are some."""
+    cfg = current_app.config
+    locale = str(get_locale())
+    local = to_local(now_utc(), cfg["TIMEZONE"])
+    staff, preselected = context.staff_choices(local, timedelta(minutes=cfg["DUTY_GRACE_MINUTES"]))
+    values = values or {}
+    if "staff" not in values and preselected is not None:
+        values["staff"] = str(preselected)
+    html = render_template(
+        "public/survey.html",
+        ctx=context, questionnaire=questionnaire, locale=locale, staff=staff, values=values,
+        errors={field: str(ERRORS[code]) for field, code in (errors or {}).items()},
+        render_token=survey.make_render_token(cfg["SECRET_KEY"], context, questionnaire.id),
+        idem=idem or values.get("idem") or secrets.token_urlsafe(18),
+        sex_labels=SEX_LABELS, education_labels=EDUCATION_LABELS, occupation_labels=OCCUPATION_LABELS,
+    )
+    response = make_response(html, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/")
+def index():
+    """Landing page: how to reach a counter's survey, with a box to type the counter code."""
+    code = request.args.get("kode", "").strip()
+    if code:
+        return redirect(url_for(".survey_page", code=code))
+    return render_template("public/index.html")
+
+
+@bp.get("/s/<code>")
+@limiter.limit(lambda: current_app.config["SURVEY_RATE_LIMIT_PAGE"])
+def survey_page(code: str):
+    """The survey form for the counter with this public code."""
+    context = _context(code)
+    return _render_survey(context, context.questionnaire)
+
+
+@bp.post("/s/<code>")
+@limiter.limit(_client_limit)
+@limiter.limit(_counter_limit, key_func=_counter_key)
+def submit(code: str):
+    """Check and store a survey; on errors, the same page with messages and every valid answer kept."""
+    cfg = current_app.config
+    context = _context(code)
+    render = survey.read_render_token(
+        cfg["SECRET_KEY"], request.form.get("rt", ""), context, cfg["SURVEY_MAX_AGE_SECONDS"], time.time()
+    )
+    questionnaire = context.questionnaire
+    if render.questionnaire_id != questionnaire.id:
+        questionnaire = survey.load_questionnaire(render.questionnaire_id) or questionnaire
+    now = now_utc()
+    local = to_local(now, cfg["TIMEZONE"])
+    eligible = {s.id for s in context.rostered_on(local)}
+    checked = survey.check_submission(
+        request.form, context, questionnaire, eligible, render, cfg["SURVEY_MIN_SECONDS"], str(get_locale())
+    )
+    if checked.submission is None:
+        return _render_survey(context, questionnaire, checked.values, checked.errors, status=422)
+    survey.store_submission(
+        checked.submission, context, now, survey.client_fingerprint(cfg["SECRET_KEY"], request.remote_addr),
+        outside_hours=bool(context.hours) and not context.is_open(local),
+    )
+    return redirect(url_for(".thanks", code=context.code), code=303)
+
+
+def rerender_after_csrf_failure(code: str) -> Response:
+    """A submit whose CSRF token failed: nothing is stored; the page returns with the answers kept."""
+    context = _context(code)
+    values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "website", "rt")}
+    return _render_survey(context, context.questionnaire, values, {"form": "session_expired"}, status=400)
+
+
+@bp.get("/s/<code>/thanks")
+def thanks(code: str):
+    """Thank-you page after a stored response."""
+    return render_template("public/thanks.html", ctx=_context(code))
+
+
+@bp.get("/s/<code>/qr.<fmt>")
+def qr_image(code: str, fmt: str):
+    """The counter's QR code as PNG or SVG, pointing at its short survey URL."""
+    context = _context(code)
+    if fmt not in ("png", "svg"):
+        abort(404)
+    url = qr.survey_url(context.code, current_app.config["PUBLIC_BASE_URL"] or request.host_url)
+    body, mimetype = (qr.qr_png(url), "image/png") if fmt == "png" else (qr.qr_svg(url), "image/svg+xml")
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.get("/s/<code>/poster.pdf")
+@limiter.limit("20 per minute")
+def poster(code: str):
+    """A printable A4 poster for the counter: unit and counter name, the QR and an invitation."""
+    context = _context(code)
+    base = current_app.config["PUBLIC_BASE_URL"] or request.host_url
+    pdf = qr.posters_pdf([qr.PosterInfo.from_context(context)], base, current_app.config["REGION_NAME"])
+    response = make_response(pdf)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="poster-{context.code.lower()}.pdf"'
+    return response
+
+
+@bp.get("/staff/<int:staff_id>/photo")
+def staff_photo(staff_id: int):
+    """A staff member's small photo, loaded lazily by the survey page."""
+    found = survey.staff_photo(staff_id)
+    if found is None:
+        abort(404)
+    response = make_response(found[0])
+    response.mimetype = found[1]
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,0 +1,140 @@
+"""flask commands: roster import, the standard questionnaire, the demo regency and counter QR codes/posters."""
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from .extensions import db
+from .models import ServicePoint, Unit
+from .services import demo, qr, questionnaires, roster_import, survey
+
+
+def register(app: Flask) -> None:
+    """Attach the command groups to the app's CLI."""
+    app.cli.add_command(roster_group)
+    app.cli.add_command(questionnaire_group)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(qr_group)
+
+
+@click.group("roster")
+def roster_group() -> None:
+    """Units, counters, staff and duty roster from HR's spreadsheets."""
+
+
+@roster_group.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check and count, change nothing.")
+def roster_import_command(files: tuple[Path, ...], dry_run: bool) -> None:
+    """Import FILES: units.csv, service_points.csv, staff.csv, duty_roster.csv, or one XLSX with those sheets."""
+    try:
+        tables, problems = roster_import.read_files(list(files))
+    except roster_import.ImportFileError as error:
+        raise click.ClickException(str(error)) from None
+    report = roster_import.import_roster(tables, problems, dry_run=dry_run)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}")
+    if report.problems:
+        for problem in report.problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo(f"{len(report.problems)} problem(s) found; nothing was imported.", err=True)
+        sys.exit(1)
+    for table, counts in report.counts.items():
+        click.echo(f"{table}: {counts['created']} created, {counts['updated']} updated, "
+                   f"{counts['unchanged']} unchanged")
+    if dry_run:
+        click.echo("dry run: nothing was changed.")
+    else:
+        questionnaires.ensure_standard_questionnaire()
+        survey.clear_cache()
+        click.echo("imported.")
+
+
+@click.group("questionnaire")
+def questionnaire_group() -> None:
+    """Questionnaire versions."""
+
+
+@questionnaire_group.command("standard")
+@click.option("--order", default="", help="Element codes in asking order, e.g. U1,U2,U3,U4,U5,U6,U7,U9,U8.")
+def questionnaire_standard(order: str) -> None:
+    """Create the standard nine-element SKM questionnaire if there is none."""
+    codes = [c.strip().upper() for c in order.split(",") if c.strip()] or None
+    try:
+        q = questionnaires.ensure_standard_questionnaire(codes)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"active questionnaire: {q.code} version {q.version} ({len(q.questions)} questions)")
+
+
+@click.command("seed-demo")
+@click.option("--months", default=6, show_default=True, help="Months of responses to generate.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed: the same seed gives the same data.")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Last day of responses.")
+@click.option("--load", default=1.0, show_default=True, help="Multiplier on the number of responses per day.")
+def seed_demo_command(months: int, seed: int, until, load: float) -> None:
+    """Fill an empty database with the Kabupaten Batanghari demo regency."""
+    try:
+        summary = demo.seed_demo(months=months, seed=seed, until=until.date() if until else None,
+                                 load_factor=load, tz_name=current_app.config["TIMEZONE"])
+    except demo.DemoDataExists as error:
+        click.echo(f"seed-demo: {error}; nothing done.")
+        return
+    click.echo(f"demo regency: {summary.units} units, {summary.service_points} counters, {summary.staff} staff, "
+               f"{summary.shifts} weekly shifts, {summary.responses} responses")
+
+
+@click.group("qr")
+def qr_group() -> None:
+    """QR codes and printable posters for counters."""
+
+
+def _base_url(base_url: str | None) -> str:
+    url = base_url or current_app.config["PUBLIC_BASE_URL"]
+    if not url:
+        raise click.ClickException("give --base-url or set FEEDBACK_PUBLIC_BASE_URL (the address citizens reach)")
+    return url
+
+
+@qr_group.command("image")
+@click.argument("code")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--base-url", default=None, help="Public address of the service (defaults to PUBLIC_BASE_URL).")
+def qr_image_command(code: str, output: Path, base_url: str | None) -> None:
+    """Write the QR code of counter CODE as PNG or SVG (by the output's extension)."""
+    point = db.session.scalars(select(ServicePoint).where(ServicePoint.code == code.upper())).first()
+    if point is None:
+        raise click.ClickException(f"no counter with code {code}")
+    url = qr.survey_url(point.code, _base_url(base_url))
+    output.write_bytes(qr.qr_svg(url) if output.suffix.lower() == ".svg" else qr.qr_png(url))
+    click.echo(f"{output}: {url}")
+
+
+@qr_group.command("posters")
+@click.option("--unit", "unit_code", default=None, help="All active counters of this unit and its sub-units.")
+@click.option("--counter", "counter_code", default=None, help="One counter.")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--base-url", default=None, help="Public address of the service (defaults to PUBLIC_BASE_URL).")
+def qr_posters_command(unit_code: str | None, counter_code: str | None, output: Path, base_url: str | None) -> None:
+    """Write A4 posters (one page per counter) as one PDF."""
+    if bool(unit_code) == bool(counter_code):
+        raise click.ClickException("give exactly one of --unit or --counter")
+    query = select(ServicePoint).where(ServicePoint.active).order_by(ServicePoint.code)
+    if counter_code:
+        query = query.where(ServicePoint.code == counter_code.upper())
+    else:
+        unit = db.session.scalars(select(Unit).where(Unit.code == unit_code.upper())).first()
+        if unit is None:
+            raise click.ClickException(f"no unit with code {unit_code}")
+        query = query.where(ServicePoint.unit_id.in_(survey.unit_ids_of(unit)))
+    points = db.session.scalars(query).all()
+    if not points:
+        raise click.ClickException("no active counter matches")
+    posters = [qr.PosterInfo(p.code, p.name, tuple(u.name for u in p.unit.path())) for p in points]
+    output.write_bytes(qr.posters_pdf(posters, _base_url(base_url), current_app.config["REGION_NAME"]))
+    click.echo(f"{output}: {len(posters)} poster(s)")

@@ -1,0 +1,53 @@
+"""Default configuration; instance/config.py and FEEDBACK_* environment variables override it."""
+from __future__ import annotations
+
+DEV_SECRET_KEY = "dev-insecure-secret-change-me"
+
+
+class Defaults:
+    """Settings every deployment starts from."""
+
+    # "development" accepts the built-in secret key; anything else refuses to start with it.
+    ENVIRONMENT = "production"
+    SECRET_KEY = DEV_SECRET_KEY
+
+    # FEEDBACK_DATABASE_URL sets DATABASE_URL; empty means SQLite in the instance folder.
+    DATABASE_URL = ""
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+    # Public address the QR codes point at (the server may sit behind a proxy). Empty: the request's host.
+    PUBLIC_BASE_URL = ""
+    # Number of proxies in front of the app whose X-Forwarded-* headers are trusted (0 = none).
+    PROXY_COUNT = 0
+
+    # The regency this instance serves: its name is printed on posters; its time zone decides duty hours.
+    REGION_NAME = "Kabupaten Batanghari"
+    TIMEZONE = "Asia/Jakarta"
+
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    LANGUAGES = ("id", "en")
+
+    WTF_CSRF_TIME_LIMIT = 6 * 3600  # a citizen may leave the page open for a while
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set True behind HTTPS
+
+    # Integrity: submits faster than this after the page was rendered are flagged (kept, excluded until review).
+    SURVEY_MIN_SECONDS = 8
+    # A rendered form older than this is still accepted but flagged as stale.
+    SURVEY_MAX_AGE_SECONDS = 24 * 3600
+    # Staff whose shift is within this many minutes of now count as on duty (citizens answer after being served).
+    DUTY_GRACE_MINUTES = 60
+    # How long cached counter, roster and questionnaire data may be reused by a worker, in seconds.
+    SURVEY_CONTEXT_TTL = 30
+    # Largest staff photo served on the survey page, in bytes.
+    STAFF_PHOTO_MAX_BYTES = 8 * 1024
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"  # use redis://127.0.0.1:6379 with several workers
+    RATELIMIT_HEADERS_ENABLED = False
+    SURVEY_RATE_LIMIT_CLIENT = "10 per minute;60 per hour"
+    SURVEY_RATE_LIMIT_COUNTER = "120 per minute"
+    SURVEY_RATE_LIMIT_PAGE = "120 per minute"

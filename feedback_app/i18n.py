@@ -1,0 +1,37 @@
+"""Language choice: Bahasa Indonesia by default, English by a visible switch that a cookie remembers."""
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, g, request
+
+LANG_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    """The language of this request: ?lang= or the form's lang field, then the cookie, then the default."""
+    supported = current_app.config["LANGUAGES"]
+    for candidate in (request.args.get("lang"), request.form.get("lang") if request.method == "POST" else None):
+        if candidate in supported:
+            g.lang_chosen = candidate
+            return candidate
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in supported:
+        return cookie
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _remember_choice(response: Response) -> Response:
+    """Keep an explicit language choice for the next pages."""
+    chosen = g.get("lang_chosen")
+    if chosen and request.cookies.get(LANG_COOKIE) != chosen:
+        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 86400, samesite="Lax", httponly=True)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Install the language cookie hook and make `locale` available to every template."""
+    from flask_babel import get_locale
+
+    app.after_request(_remember_choice)
+    app.context_processor(lambda: {"locale": str(get_locale())})
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,11 @@
+"""All models, importable from one place (Alembic needs them loaded)."""
+from .base import Base, utcnow
+from .staff import AsnType, DutyShift, Staff
+from .survey import Answer, FollowUpContact, Question, Questionnaire, Response, Verification
+from .units import OpeningHours, ServicePoint, ServiceType, Unit, service_point_service_types
+
+__all__ = [
+    "Answer", "AsnType", "Base", "DutyShift", "FollowUpContact", "OpeningHours", "Question", "Questionnaire",
+    "Response", "ServicePoint", "ServiceType", "Staff", "Unit", "Verification", "service_point_service_types",
+    "utcnow",
+]

@@ -1,0 +1,1 @@
+"""Domain logic as plain functions: no request, session or flash in here."""

@@ -1,0 +1,408 @@
+"""Import of units, service points, staff and duty roster from CSV or XLSX: all rows valid, or nothing changes."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import AsnType, DutyShift, OpeningHours, ServicePoint, ServiceType, Staff, Unit
+from .nip import check_nip, normalise_nip
+from .schedule import ScheduleError, parse_days, parse_hours, parse_time
+
+TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # table: (required columns, optional columns)
+    "units": (("code", "name"), ("parent_code",)),
+    "service_points": (("code", "unit_code", "name"), ("service_types", "hours", "active")),
+    "staff": (("name", "asn_type", "unit_code"), ("nip", "code", "position", "active")),
+    "duty_roster": (("staff", "service_point_code", "days", "start", "end"), ()),
+}
+CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,39}$")
+SP_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
+ASN_TYPES = {"PNS": AsnType.PNS, "PPPK": AsnType.PPPK, "NON-ASN": AsnType.NON_ASN, "NON_ASN": AsnType.NON_ASN,
+             "NON ASN": AsnType.NON_ASN, "NONASN": AsnType.NON_ASN, "HONORER": AsnType.NON_ASN}
+YES = {"", "1", "y", "ya", "yes", "true", "aktif", "active"}
+NO = {"0", "n", "tidak", "no", "false", "nonaktif", "inactive"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one row (row numbers as a spreadsheet shows them: the header is row 1)."""
+
+    table: str
+    row: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.table} row {self.row}: {self.message}" if self.row else f"{self.table}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did: problems (nothing was changed if any), warnings and counts per table."""
+
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    applied: bool = False
+
+    def count(self, table: str, outcome: str) -> None:
+        bucket = self.counts.setdefault(table, {"created": 0, "updated": 0, "unchanged": 0})
+        bucket[outcome] += 1
+
+
+Rows = list[tuple[int, dict[str, object]]]
+
+
+class ImportFileError(ValueError):
+    """A file that cannot be read as an import at all (wrong type, unknown sheet)."""
+
+
+def read_files(paths: list[Path]) -> tuple[dict[str, Rows], list[Problem]]:
+    """Read CSV files named after their table (staff.csv) or an XLSX workbook with one sheet per table."""
+    tables: dict[str, Rows] = {}
+    problems: list[Problem] = []
+    for path in paths:
+        suffix = path.suffix.lower()
+        if suffix == ".xlsx":
+            for name, rows in _read_xlsx(path):
+                _add_table(tables, problems, name, rows, path.name)
+        elif suffix == ".csv":
+            _add_table(tables, problems, path.stem.lower(), _read_csv(path.read_bytes()), path.name)
+        else:
+            raise ImportFileError(f"{path.name}: only .csv and .xlsx files can be imported")
+    return tables, problems
+
+
+def _add_table(tables, problems, name: str, rows, source: str) -> None:
+    name = name.strip().lower().replace(" ", "_")
+    if name not in TABLES:
+        raise ImportFileError(f"{source}: '{name}' is not one of {', '.join(TABLES)}")
+    header, body = rows
+    required, optional = TABLES[name]
+    missing = [c for c in required if c not in header]
+    unknown = [c for c in header if c and c not in required + optional]
+    if missing:
+        problems.append(Problem(name, 1, f"missing column(s): {', '.join(missing)}"))
+    if unknown:
+        problems.append(Problem(name, 1, f"unknown column(s): {', '.join(unknown)}"))
+    tables.setdefault(name, []).extend(body)
+
+
+def _header(cells) -> list[str]:
+    return [str(c or "").strip().lower().replace(" ", "_") for c in cells]
+
+
+def _read_csv(data: bytes):
+    text = data.decode("utf-8-sig")
+    dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;\t")
+    reader = csv.reader(io.StringIO(text), dialect)
+    rows = list(reader)
+    if not rows:
+        return [], []
+    header = _header(rows[0])
+    body = [
+        (i, {header[j]: (cell.strip() if j < len(header) else cell) for j, cell in enumerate(row) if j < len(header)})
+        for i, row in enumerate(rows[1:], start=2)
+        if any(cell.strip() for cell in row)
+    ]
+    return header, body
+
+
+def _read_xlsx(path: Path):
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        for sheet in workbook.worksheets:
+            rows = list(sheet.iter_rows(values_only=True))
+            if not rows:
+                continue
+            header = _header(rows[0])
+            body = []
+            for i, row in enumerate(rows[1:], start=2):
+                if not any(c not in (None, "") for c in row):
+                    continue
+                values = {}
+                for j, cell in enumerate(row):
+                    if j < len(header) and header[j]:
+                        values[header[j]] = cell.strip() if isinstance(cell, str) else cell
+                body.append((i, values))
+            yield sheet.title, (header, body)
+    finally:
+        workbook.close()
+
+
+def _text(row: dict, column: str) -> str:
+    value = row.get(column)
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _flag(row: dict, column: str, table: str, number: int, problems: list[Problem]) -> bool:
+    value = _text(row, column).lower()
+    if value in YES:
+        return True
+    if value in NO:
+        return False
+    problems.append(Problem(table, number, f"{column} '{value}' is not ya/tidak"))
+    return True
+
+
+def import_roster(tables: dict[str, Rows], problems: list[Problem] | None = None, dry_run: bool = False,
+                  today: date | None = None) -> ImportReport:
+    """Validate every row of every table, then apply all of them in one transaction, or none if any is wrong."""
+    report = ImportReport(problems=list(problems or []))
+    today = today or date.today()
+    units = _check_units(tables.get("units", []), report)
+    points = _check_points(tables.get("service_points", []), units, report)
+    staff = _check_staff(tables.get("staff", []), units, report, today)
+    shifts = _check_shifts(tables.get("duty_roster", []), staff, points, report)
+    if report.problems:
+        return report
+    try:
+        _apply(units, points, staff, shifts, report)
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            report.applied = True
+    except Exception:
+        db.session.rollback()
+        raise
+    return report
+
+
+def _existing_codes(model, column) -> set[str]:
+    return set(db.session.scalars(select(column)).all())
+
+
+def _check_units(rows: Rows, report: ImportReport) -> dict[str, dict]:
+    known = _existing_codes(Unit, Unit.code)
+    found: dict[str, dict] = {}
+    for number, row in rows:
+        code, name, parent = _text(row, "code").upper(), _text(row, "name"), _text(row, "parent_code").upper()
+        if not CODE_RE.match(code):
+            report.problems.append(Problem("units", number, f"code '{code}' must be letters, digits, . _ - (max 40)"))
+            continue
+        if code in found:
+            report.problems.append(Problem("units", number, f"code {code} appears twice (first in row {found[code]['row']})"))
+            continue
+        if not name:
+            report.problems.append(Problem("units", number, "name is empty"))
+        found[code] = {"row": number, "code": code, "name": name[:200], "parent": parent or None}
+    for code, unit in found.items():
+        parent = unit["parent"]
+        if parent and parent not in found and parent not in known:
+            report.problems.append(Problem("units", unit["row"], f"unknown parent_code {parent}"))
+        seen, node = {code}, parent
+        while node in found:
+            if node in seen:
+                report.problems.append(Problem("units", unit["row"], f"parent_code {parent} makes a cycle"))
+                break
+            seen.add(node)
+            node = found[node]["parent"]
+    return found
+
+
+def _check_points(rows: Rows, units: dict, report: ImportReport) -> dict[str, dict]:
+    known_units = _existing_codes(Unit, Unit.code) | set(units)
+    found: dict[str, dict] = {}
+    for number, row in rows:
+        code = _text(row, "code").upper()
+        unit_code = _text(row, "unit_code").upper()
+        if not SP_CODE_RE.match(code):
+            report.problems.append(Problem("service_points", number, f"code '{code}' must be 2-32 letters, digits or -"))
+            continue
+        if code in found:
+            report.problems.append(Problem("service_points", number, f"code {code} appears twice (first in row {found[code]['row']})"))
+            continue
+        if unit_code not in known_units:
+            report.problems.append(Problem("service_points", number, f"unknown unit_code {unit_code or '(empty)'}"))
+        name = _text(row, "name")
+        if not name:
+            report.problems.append(Problem("service_points", number, "name is empty"))
+        try:
+            hours = parse_hours(_text(row, "hours"))
+        except ScheduleError as error:
+            report.problems.append(Problem("service_points", number, f"hours: {error}"))
+            hours = []
+        types = sorted({t.strip()[:120] for t in _text(row, "service_types").split(";") if t.strip()})
+        active = _flag(row, "active", "service_points", number, report.problems)
+        found[code] = {"row": number, "code": code, "unit": unit_code, "name": name[:200], "hours": hours,
+                       "types": types, "active": active}
+    return found
+
+
+def _check_staff(rows: Rows, units: dict, report: ImportReport, today: date) -> dict[str, dict]:
+    known_units = _existing_codes(Unit, Unit.code) | set(units)
+    found: dict[str, dict] = {}
+    for number, row in rows:
+        problems_before = len(report.problems)
+        raw_type = _text(row, "asn_type").upper()
+        asn_type = ASN_TYPES.get(raw_type)
+        if asn_type is None:
+            report.problems.append(Problem("staff", number, f"asn_type '{raw_type}' is not PNS, PPPK or NON-ASN"))
+        raw_nip = row.get("nip")
+        if isinstance(raw_nip, (int, float)) and not isinstance(raw_nip, bool):
+            report.problems.append(Problem("staff", number, "NIP is stored as a number, which loses digits: "
+                                                            "format the NIP column as text"))
+            raw_nip = None
+        nip = normalise_nip(raw_nip)
+        code = _text(row, "code").upper()
+        if asn_type in (AsnType.PNS, AsnType.PPPK):
+            if not nip:
+                report.problems.append(Problem("staff", number, f"{asn_type.value} staff need a NIP"))
+            else:
+                check = check_nip(nip, asn_type, today)
+                report.problems.extend(Problem("staff", number, f"NIP {nip}: {e}") for e in check.errors)
+                report.warnings.extend(Problem("staff", number, f"NIP {nip}: {w}") for w in check.warnings)
+        elif asn_type == AsnType.NON_ASN:
+            if nip:
+                report.problems.append(Problem("staff", number, "non-ASN staff have no NIP; leave it empty"))
+            if not code:
+                report.problems.append(Problem("staff", number, "non-ASN staff need a code"))
+        if code and not CODE_RE.match(code):
+            report.problems.append(Problem("staff", number, f"code '{code}' must be letters, digits, . _ - (max 40)"))
+        name = _text(row, "name")
+        if not name:
+            report.problems.append(Problem("staff", number, "name is empty"))
+        unit_code = _text(row, "unit_code").upper()
+        if unit_code not in known_units:
+            report.problems.append(Problem("staff", number, f"unknown unit_code {unit_code or '(empty)'}"))
+        active = _flag(row, "active", "staff", number, report.problems)
+        key = nip or code
+        if len(report.problems) > problems_before or not key:
+            continue
+        for other_key in filter(None, (nip, code)):
+            if other_key in found:
+                report.problems.append(Problem("staff", number, f"{other_key} appears twice (first in row {found[other_key]['row']})"))
+                break
+        else:
+            entry = {"row": number, "nip": nip or None, "code": code or None, "name": name[:200],
+                     "asn_type": asn_type, "position": _text(row, "position")[:200], "unit": unit_code,
+                     "active": active}
+            for k in filter(None, (nip, code)):
+                found[k] = entry
+    return found
+
+
+def _check_shifts(rows: Rows, staff: dict, points: dict, report: ImportReport) -> list[dict]:
+    known_staff = set(staff) | _existing_codes(Staff, Staff.nip) | _existing_codes(Staff, Staff.code)
+    known_points = set(points) | _existing_codes(ServicePoint, ServicePoint.code)
+    result, seen = [], {}
+    for number, row in rows:
+        raw_staff = row.get("staff")
+        staff_key = normalise_nip(raw_staff).upper() if not isinstance(raw_staff, (int, float)) else ""
+        if not staff_key or staff_key not in known_staff:
+            report.problems.append(Problem("duty_roster", number, f"unknown staff {staff_key or '(empty or a number)'}: "
+                                                                  "give the NIP (as text) or the staff code"))
+        sp_code = _text(row, "service_point_code").upper()
+        if sp_code not in known_points:
+            report.problems.append(Problem("duty_roster", number, f"unknown service_point_code {sp_code or '(empty)'}"))
+        try:
+            days = parse_days(_text(row, "days"))
+            starts, ends = parse_time(row.get("start")), parse_time(row.get("end"))
+            if ends <= starts:
+                raise ScheduleError("end must be after start")
+        except ScheduleError as error:
+            report.problems.append(Problem("duty_roster", number, str(error)))
+            continue
+        for day in days:
+            key = (staff_key, sp_code, day, starts)
+            if key in seen:
+                report.problems.append(Problem("duty_roster", number, f"same shift as row {seen[key]}"))
+                break
+            seen[key] = number
+            result.append({"staff": staff_key, "point": sp_code, "weekday": day, "starts": starts, "ends": ends})
+    return result
+
+
+def _upsert(report: ImportReport, table: str, obj, created: bool, values: dict, other_change: bool = False) -> None:
+    """Set the attributes that differ and count the row as created, updated or unchanged."""
+    changed = created or other_change
+    for attr, value in values.items():
+        if getattr(obj, attr) is not value and getattr(obj, attr) != value:
+            setattr(obj, attr, value)
+            changed = True
+    report.count(table, "created" if created else ("updated" if changed else "unchanged"))
+
+
+def _apply(units: dict, points: dict, staff: dict, shifts: list[dict], report: ImportReport) -> None:
+    by_code = {u.code: u for u in db.session.scalars(select(Unit)).all()}
+    new_codes = {code for code in units if code not in by_code}
+    for code in new_codes:
+        by_code[code] = Unit(code=code, name=units[code]["name"], active=True)
+        db.session.add(by_code[code])
+    for code, entry in units.items():
+        parent = by_code[entry["parent"]] if entry["parent"] else None
+        _upsert(report, "units", by_code[code], code in new_codes, {"name": entry["name"], "parent": parent})
+
+    types = {t.name: t for t in db.session.scalars(select(ServiceType)).all()}
+    sp_by_code = {p.code: p for p in db.session.scalars(select(ServicePoint)).all()}
+    for code, entry in points.items():
+        point = sp_by_code.get(code)
+        created = point is None
+        if created:
+            point = sp_by_code[code] = ServicePoint(code=code)
+            db.session.add(point)
+        for name in entry["types"]:
+            if name not in types:
+                types[name] = ServiceType(name=name)
+                db.session.add(types[name])
+        other_change = False
+        if created or sorted(t.name for t in point.service_types) != entry["types"]:
+            point.service_types = [types[n] for n in entry["types"]]
+            other_change = True
+        if created or sorted((h.weekday, h.opens, h.closes) for h in point.hours) != entry["hours"]:
+            point.hours = [OpeningHours(weekday=d, opens=o, closes=c) for d, o, c in entry["hours"]]
+            other_change = True
+        _upsert(report, "service_points", point, created, {
+            "name": entry["name"], "unit": by_code[entry["unit"]], "active": entry["active"],
+        }, other_change)
+    db.session.flush()
+
+    staff_rows = db.session.scalars(select(Staff)).all()
+    staff_by_key = {k: s for s in staff_rows for k in (s.nip, s.code) if k}
+    done: set[int] = set()
+    for entry in staff.values():
+        if id(entry) in done:
+            continue
+        done.add(id(entry))
+        person = staff_by_key.get(entry["nip"] or "") or staff_by_key.get(entry["code"] or "")
+        created = person is None
+        if created:
+            person = Staff()
+            db.session.add(person)
+        _upsert(report, "staff", person, created, {
+            "nip": entry["nip"], "code": entry["code"], "name": entry["name"], "asn_type": entry["asn_type"],
+            "position": entry["position"], "unit": by_code[entry["unit"]], "active": entry["active"],
+        })
+        for k in filter(None, (entry["nip"], entry["code"])):
+            staff_by_key[k] = person
+    db.session.flush()
+
+    existing = {
+        (s.staff_id, s.service_point_id, s.weekday, s.starts): s for s in db.session.scalars(select(DutyShift)).all()
+    }
+    for entry in shifts:
+        staff_id = staff_by_key[entry["staff"]].id
+        point_id = sp_by_code[entry["point"]].id
+        shift = existing.get((staff_id, point_id, entry["weekday"], entry["starts"]))
+        created = shift is None
+        if created:
+            shift = DutyShift(staff_id=staff_id, service_point_id=point_id, weekday=entry["weekday"],
+                              starts=entry["starts"], ends=entry["ends"])
+            db.session.add(shift)
+            report.count("duty_roster", "created")
+        else:
+            _upsert(report, "duty_roster", shift, False, {"ends": entry["ends"]})
+    db.session.flush()
