@@ -19,7 +19,8 @@ class ConfigurationError(RuntimeError):
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config (defaults, instance/config.py, FEEDBACK_* env, test dict), extensions, blueprints."""
-    app = Flask(__name__, instance_relative_config=True)
+    # FEEDBACK_INSTANCE_PATH moves the instance folder (config.py and the SQLite database) elsewhere.
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("FEEDBACK_INSTANCE_PATH"))
     load_config(app, test_config)
     if app.config["PROXY_COUNT"]:
         n = int(app.config["PROXY_COUNT"])

@@ -177,6 +177,7 @@ def seed_demo(months: int = 6, seed: int = 2026, until: date | None = None, load
                 person.nip = _nip(rng, asn_type, male, used_nips, until)
             if rng.random() < 0.25:
                 person.photo, person.photo_type = _photo(rng, person.name), "image/jpeg"
+            db.session.add(person)
             unit_staff.append(person)
         staff_all.extend(unit_staff)
         for code, name, type_names, hours, load in specs:

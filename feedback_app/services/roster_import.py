@@ -301,7 +301,8 @@ def _check_shifts(rows: Rows, staff: dict, points: dict, report: ImportReport) -
     result, seen = [], {}
     for number, row in rows:
         raw_staff = row.get("staff")
-        staff_key = normalise_nip(raw_staff).upper() if not isinstance(raw_staff, (int, float)) else ""
+        staff_key = "" if isinstance(raw_staff, (int, float)) else _text(row, "staff")
+        staff_key = normalise_nip(staff_key) if re.fullmatch(r"[\d\s.']+", staff_key) else staff_key.upper()
         if not staff_key or staff_key not in known_staff:
             report.problems.append(Problem("duty_roster", number, f"unknown staff {staff_key or '(empty or a number)'}: "
                                                                   "give the NIP (as text) or the staff code"))

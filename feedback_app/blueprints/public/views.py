@@ -11,8 +11,7 @@ from flask import (
 from flask_babel import get_locale
 
 from ...extensions import limiter
-from ...services import qr, survey
-from ...services.clock import now_utc, to_local
+from ...services import clock, qr, survey
 from . import bp
 from .messages import EDUCATION_LABELS, ERRORS, OCCUPATION_LABELS, SEX_LABELS
 
@@ -41,7 +40,7 @@ def _render_survey(context, questionnaire, values=None, errors=None, status=200,
     """Draw the survey page, with the citizen's earlier values and error messages when there are some."""
     cfg = current_app.config
     locale = str(get_locale())
-    local = to_local(now_utc(), cfg["TIMEZONE"])
+    local = clock.to_local(clock.now_utc(), cfg["TIMEZONE"])
     staff, preselected = context.staff_choices(local, timedelta(minutes=cfg["DUTY_GRACE_MINUTES"]))
     values = values or {}
     if "staff" not in values and preselected is not None:
@@ -89,8 +88,8 @@ def submit(code: str):
     questionnaire = context.questionnaire
     if render.questionnaire_id != questionnaire.id:
         questionnaire = survey.load_questionnaire(render.questionnaire_id) or questionnaire
-    now = now_utc()
-    local = to_local(now, cfg["TIMEZONE"])
+    now = clock.now_utc()
+    local = clock.to_local(now, cfg["TIMEZONE"])
     eligible = {s.id for s in context.rostered_on(local)}
     checked = survey.check_submission(
         request.form, context, questionnaire, eligible, render, cfg["SURVEY_MIN_SECONDS"], str(get_locale())

@@ -1,0 +1,39 @@
+"""Configuration layers and the refusal to run with a known secret key."""
+import pytest
+
+from feedback_app import ConfigurationError, create_app
+
+
+@pytest.fixture(autouse=True)
+def empty_instance(tmp_path, monkeypatch):
+    """An instance folder without config.py, so only the layers under test apply."""
+    monkeypatch.setenv("FEEDBACK_INSTANCE_PATH", str(tmp_path))
+
+
+def test_default_secret_key_is_refused_outside_development(monkeypatch):
+    monkeypatch.delenv("FEEDBACK_SECRET_KEY", raising=False)
+    monkeypatch.delenv("FEEDBACK_ENVIRONMENT", raising=False)
+    with pytest.raises(ConfigurationError, match="SECRET_KEY is missing or is the built-in development key"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_environment_variables_override_defaults(monkeypatch):
+    monkeypatch.setenv("FEEDBACK_SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("FEEDBACK_PUBLIC_BASE_URL", "https://skm.batangharikab.go.id")
+    monkeypatch.setenv("FEEDBACK_DATABASE_URL", "postgresql://u@db.example/skm")
+    app = create_app()
+    assert app.config["PUBLIC_BASE_URL"] == "https://skm.batangharikab.go.id"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/skm"
+
+
+def test_development_accepts_the_built_in_key(monkeypatch):
+    monkeypatch.setenv("FEEDBACK_ENVIRONMENT", "development")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["ENVIRONMENT"] == "development"
+
+
+def test_instance_config_file_is_read(tmp_path, monkeypatch):
+    (tmp_path / "config.py").write_text('SECRET_KEY = "from-the-instance-file-0123456789"\nREGION_NAME = "Kabupaten Uji"\n')
+    monkeypatch.delenv("FEEDBACK_SECRET_KEY", raising=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["REGION_NAME"] == "Kabupaten Uji"
