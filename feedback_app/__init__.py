@@ -47,6 +47,11 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
         app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A local file needs no liveness check; skipping it saves a query on every request that writes.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
+        }
     secret = app.config.get("SECRET_KEY")
     if app.config["ENVIRONMENT"] != "development" and not app.config.get("TESTING"):
         if not secret or secret == DEV_SECRET_KEY or len(str(secret)) < 16:

@@ -1,17 +1,19 @@
 """The citizen survey: what a counter's page shows, checking a submission, and storing it exactly once."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import re
 import threading
 import time as _time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, time, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -118,7 +120,7 @@ class CounterContext:
         return self.rostered_on(local), None
 
 
-class _TTLCache:
+class TTLCache:
     """A small per-process cache: counters change rarely, the survey page is hot."""
 
     def __init__(self) -> None:
@@ -142,7 +144,7 @@ class _TTLCache:
             self._items.clear()
 
 
-_cache = _TTLCache()
+_cache = TTLCache()
 
 
 def clear_cache() -> None:
@@ -413,6 +415,37 @@ class Stored:
     created: bool
 
 
+@dataclass(frozen=True)
+class _Statements:
+    response: object
+    existing: object
+    answer: object
+    contact: object
+
+
+@lru_cache(maxsize=1)
+def _insert_statements() -> _Statements:
+    """The submit path's statements, compiled once and cached by SQLAlchemy.
+
+    ON CONFLICT ... DO NOTHING RETURNING is the same on SQLite (3.35+) and PostgreSQL; it is written as typed
+    text because the dialects' own insert constructs are not cacheable and would be compiled on every submit.
+    A key already stored makes the insert return no row.
+    """
+    table = Response.__table__
+    columns = [c for c in table.c if c.name != "id"]
+    response = text(
+        f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "
+        f"VALUES ({', '.join(':' + c.name for c in columns)}) "
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+    ).bindparams(*(bindparam(c.name, type_=c.type) for c in columns))
+    return _Statements(
+        response=response,
+        existing=select(table.c.id).where(table.c.idempotency_key == bindparam("key")),
+        answer=insert(Answer.__table__),
+        contact=insert(FollowUpContact.__table__),
+    )
+
+
 def store_submission(
     submission: Submission, context: CounterContext, submitted_at: datetime, client_hash: str | None,
     outside_hours: bool = False,
@@ -443,37 +476,48 @@ def store_submission(
         "render_seconds": submission.render_seconds,
         "client_hash": client_hash,
     }
-    session = db.session
-    session.rollback()  # start from a clean transaction whose first statement is the write
-    connection = session.connection()
-    table = Response.__table__
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        dialect_insert(table).values(row)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(table.c.id)
-    )
-    try:
-        response_id = connection.execute(statement).scalar()
+    # Core statements built once per dialect and run on one connection: no ORM unit of work on the hot path.
+    statements = _insert_statements()
+    with write_lock(db.engine), db.engine.begin() as connection:
+        response_id = connection.execute(statements.response, row).scalar()
         if response_id is None:
-            existing = connection.execute(
-                select(table.c.id).where(table.c.idempotency_key == submission.idempotency_key)
-            ).scalar_one()
-            session.commit()
+            existing = connection.execute(statements.existing, {"key": submission.idempotency_key}).scalar_one()
             return Stored(existing, False)
         connection.execute(
-            insert(Answer.__table__),
+            statements.answer,
             [{"response_id": response_id, "question_id": q, "value": v} for q, v in submission.answers.items()],
         )
         if submission.followup_requested:
-            connection.execute(insert(FollowUpContact.__table__).values(
-                response_id=response_id, phone=submission.phone, email=submission.email, consent_at=submitted_at,
-            ))
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+            connection.execute(statements.contact, {
+                "response_id": response_id, "phone": submission.phone, "email": submission.email,
+                "consent_at": submitted_at,
+            })
     return Stored(response_id, True)
+
+
+_lock_files = threading.local()
+
+
+@contextmanager
+def write_lock(engine):
+    """Serialise SQLite writers across worker processes with a kernel file lock.
+
+    SQLite's own busy handler polls with sleeps of a millisecond and more, far longer than a submit's
+    transaction; a blocking flock wakes the next writer the moment the lock is released. PostgreSQL needs none.
+    """
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    handle = getattr(_lock_files, "handle", None)
+    if handle is None or _lock_files.path != database:
+        handle = open(database + ".write-lock", "a+b")  # noqa: SIM115 - kept open for this thread's life
+        _lock_files.handle, _lock_files.path = handle, database
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def staff_photo(staff_id: int) -> tuple[bytes, str] | None:

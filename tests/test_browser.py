@@ -1,0 +1,101 @@
+"""End to end in headless Chromium with JavaScript off: scan the poster's QR, answer, submit, find the row."""
+import os
+import shutil
+import subprocess
+import threading
+import urllib.request
+
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from feedback_app.extensions import db
+from feedback_app.models import Response, Verification
+
+from . import factories
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+pytestmark = [
+    pytest.mark.browser,
+    # CI installs chromium, chromium-driver and zbar-tools; there a missing one fails instead of skipping.
+    pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER and shutil.which("zbarimg")) and not os.environ.get("CI"),
+                       reason="needs Debian's chromium, chromium-driver and zbar-tools"),
+]
+
+
+@pytest.fixture
+def live_server(make_app):
+    web = make_app(PUBLIC_BASE_URL="")  # the QR then points at the address the browser used
+    server = make_server("127.0.0.1", 0, web, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'profile'}", "--window-size=360,740"):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(20)
+    yield driver
+    driver.quit()
+
+
+def test_citizen_scans_poster_qr_answers_in_english_and_is_stored(live_server, browser, app, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def heading_becomes(text):
+        WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), text))
+
+    point = factories.counter(code="PKM-MBL-01", name="Loket Pendaftaran", unit_name="UPTD Puskesmas Muara Bulian")
+    officer = factories.staff(point.unit, name="Siti Rahmah", position="Perekam Medis Terampil")
+    factories.on_duty(officer, point)
+
+    png = urllib.request.urlopen(f"{live_server}/s/PKM-MBL-01/qr.png").read()
+    (tmp_path / "qr.png").write_bytes(png)
+    url = subprocess.run(["zbarimg", "--quiet", "--raw", str(tmp_path / "qr.png")],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    assert url == f"{live_server}/s/PKM-MBL-01"
+
+    browser.get(url)
+    assert "Bagaimana pelayanan kami?" in browser.page_source
+    browser.find_element(By.LINK_TEXT, "English").click()
+    heading_becomes("How did we serve you?")
+    assert "UPTD Puskesmas Muara Bulian" in browser.page_source and "Loket Pendaftaran" in browser.page_source
+
+    # readable at 320 px: nothing wider than the screen
+    browser.set_window_size(320, 700)
+    assert browser.execute_cdp_cmd("Runtime.evaluate", {
+        "expression": "document.documentElement.scrollWidth", "returnByValue": True})["result"]["value"] <= 320
+    browser.save_screenshot(str(tmp_path / "survey-320.png"))
+
+    staff_radio = browser.find_element(By.CSS_SELECTOR, f'input[name="staff"][value="{officer.id}"]')
+    assert staff_radio.is_selected()  # the only officer on duty is preselected
+    for fieldset in browser.find_elements(By.CSS_SELECTOR, "fieldset[id^='f-q']"):
+        labels = fieldset.find_elements(By.CSS_SELECTOR, "label.o")
+        assert len(labels) == 4
+        labels[2].click()  # third answer of each question, e.g. "Polite and friendly"
+    browser.find_element(By.CSS_SELECTOR, 'input[name="sex"][value="P"]').click()
+    browser.find_element(By.ID, "age").send_keys("29")
+    browser.find_element(By.ID, "comment").send_keys("Fast service, thank you")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+    heading_becomes("Thank you!")
+    db.session.rollback()
+    stored = db.session.scalars(select(Response)).one()
+    assert stored.service_point_id == point.id and stored.staff_id == officer.id
+    assert stored.verification == Verification.ROSTER and stored.locale == "en"
+    assert stored.sex == "P" and stored.age == 29 and stored.comment == "Fast service, thank you"
+    assert sorted(a.value for a in stored.answers) == [3] * 9
