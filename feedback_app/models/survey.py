@@ -122,7 +122,7 @@ class Response(Base):
     integrity_flags: Mapped[str] = mapped_column(String(200), default="")
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
     render_seconds: Mapped[float | None] = mapped_column(Float)
-    client_hash: Mapped[str | None] = mapped_column(String(16), index=True)
+    client_hash: Mapped[str | None] = mapped_column(String(16))
 
     answers: Mapped[list[Answer]] = relationship(cascade="all, delete-orphan", order_by="Answer.question_id")
     contact: Mapped[FollowUpContact | None] = relationship(cascade="all, delete-orphan", uselist=False)
@@ -137,7 +137,8 @@ class Answer(Base):
     """The value (1 = worst) a response gave to one question."""
 
     __tablename__ = "answers"
-    __table_args__ = (CheckConstraint("value >= 1 AND value <= 9", name="value_range"),)
+    # On SQLite the composite primary key is the table itself (no hidden rowid B-tree to update per answer).
+    __table_args__ = (CheckConstraint("value >= 1 AND value <= 9", name="value_range"), {"sqlite_with_rowid": False})
 
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), primary_key=True)

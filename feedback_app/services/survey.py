@@ -7,13 +7,13 @@ import hmac
 import re
 import threading
 import time as _time
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, time, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -415,34 +415,51 @@ class Stored:
     created: bool
 
 
+class _RawInsert:
+    """An INSERT compiled once by SQLAlchemy for the engine's dialect and run on the raw DB-API cursor.
+
+    The submit path is the hottest write in the product; going through SQLAlchemy's execution machinery
+    for three statements costs more than the database work itself. The SQL text and each column's bind
+    processor (UTC datetimes, enums, booleans) still come from SQLAlchemy, so the stored values are exactly
+    what the ORM would store.
+    """
+
+    def __init__(self, statement, dialect, names: list[str], types: dict) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=names)
+        self.sql = compiled.string
+        self.positional = compiled.positional
+        self.order = list(compiled.positiontup or names)
+        self.processors = {n: types[n].bind_processor(dialect) for n in names}
+
+    def params(self, row: dict):
+        """Turn a row of Python values into the DB-API parameters in the dialect's style."""
+        converted = {n: (p(row[n]) if p and row[n] is not None else row[n]) for n, p in self.processors.items()}
+        return [converted[n] for n in self.order] if self.positional else converted
+
+
 @dataclass(frozen=True)
 class _Statements:
-    response: object
-    existing: object
-    answer: object
-    contact: object
+    response: _RawInsert
+    answer: _RawInsert
+    contact: _RawInsert
 
 
-@lru_cache(maxsize=1)
-def _insert_statements() -> _Statements:
-    """The submit path's statements, compiled once and cached by SQLAlchemy.
-
-    ON CONFLICT ... DO NOTHING RETURNING is the same on SQLite (3.35+) and PostgreSQL; it is written as typed
-    text because the dialects' own insert constructs are not cacheable and would be compiled on every submit.
-    A key already stored makes the insert return no row.
-    """
+@lru_cache(maxsize=4)
+def _insert_statements(dialect) -> _Statements:
+    """The submit path's statements for a dialect; a key already stored makes the response insert a no-op."""
     table = Response.__table__
-    columns = [c for c in table.c if c.name != "id"]
-    response = text(
-        f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "
-        f"VALUES ({', '.join(':' + c.name for c in columns)}) "
-        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
-    ).bindparams(*(bindparam(c.name, type_=c.type) for c in columns))
+    names = [c.name for c in table.c if c.name != "id"]
+    types = {c.name: c.type for c in table.c}
+    response = _RawInsert(insert(table).returning(table.c.id), dialect, names, types)
+    # ON CONFLICT ... DO NOTHING reads the same on SQLite (3.35+) and PostgreSQL.
+    response.sql = response.sql.replace(" RETURNING ", " ON CONFLICT (idempotency_key) DO NOTHING RETURNING ", 1)
+    answers, contacts = Answer.__table__, FollowUpContact.__table__
     return _Statements(
         response=response,
-        existing=select(table.c.id).where(table.c.idempotency_key == bindparam("key")),
-        answer=insert(Answer.__table__),
-        contact=insert(FollowUpContact.__table__),
+        answer=_RawInsert(insert(answers), dialect, ["response_id", "question_id", "value"],
+                          {c.name: c.type for c in answers.c}),
+        contact=_RawInsert(insert(contacts), dialect, ["response_id", "phone", "email", "consent_at"],
+                           {c.name: c.type for c in contacts.c}),
     )
 
 
@@ -476,22 +493,38 @@ def store_submission(
         "render_seconds": submission.render_seconds,
         "client_hash": client_hash,
     }
-    # Core statements built once per dialect and run on one connection: no ORM unit of work on the hot path.
-    statements = _insert_statements()
-    with write_lock(db.engine), db.engine.begin() as connection:
-        response_id = connection.execute(statements.response, row).scalar()
-        if response_id is None:
-            existing = connection.execute(statements.existing, {"key": submission.idempotency_key}).scalar_one()
-            return Stored(existing, False)
-        connection.execute(
-            statements.answer,
-            [{"response_id": response_id, "question_id": q, "value": v} for q, v in submission.answers.items()],
-        )
-        if submission.followup_requested:
-            connection.execute(statements.contact, {
-                "response_id": response_id, "phone": submission.phone, "email": submission.email,
-                "consent_at": submitted_at,
-            })
+    statements = _insert_statements(db.engine.dialect)
+    with write_lock(db.engine):
+        connection = db.engine.raw_connection()
+        try:
+            # The cursor is closed before the connection goes back to the pool: a cursor finalised later, in
+            # another request's hands, would reset a statement that request is running (SQLITE_MISUSE).
+            with closing(connection.cursor()) as cursor:
+                cursor.execute(statements.response.sql, statements.response.params(row))
+                found = cursor.fetchone()
+                if found is not None:
+                    response_id = found[0]
+                    cursor.executemany(statements.answer.sql, [
+                        statements.answer.params({"response_id": response_id, "question_id": q, "value": v})
+                        for q, v in submission.answers.items()
+                    ])
+                    if submission.followup_requested:
+                        cursor.execute(statements.contact.sql, statements.contact.params({
+                            "response_id": response_id, "phone": submission.phone, "email": submission.email,
+                            "consent_at": submitted_at,
+                        }))
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
+        finally:
+            connection.close()
+    if found is None:  # a retry of a submission already stored
+        existing = db.session.execute(
+            select(Response.id).where(Response.idempotency_key == submission.idempotency_key)
+        ).scalar_one()
+        db.session.rollback()
+        return Stored(existing, False)
     return Stored(response_id, True)
 
 

@@ -157,7 +157,6 @@ def upgrade():
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_responses_idempotency_key'))
     )
     with op.batch_alter_table('responses', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_responses_client_hash'), ['client_hash'], unique=False)
         batch_op.create_index('ix_responses_sp_submitted', ['service_point_id', 'submitted_at'], unique=False)
         batch_op.create_index('ix_responses_staff_submitted', ['staff_id', 'submitted_at'], unique=False)
         batch_op.create_index('ix_responses_unit_submitted', ['unit_id', 'submitted_at'], unique=False)
@@ -176,7 +175,8 @@ def upgrade():
     sa.CheckConstraint('value >= 1 AND value <= 9', name=op.f('ck_answers_value_range')),
     sa.ForeignKeyConstraint(['question_id'], ['questions.id'], name=op.f('fk_answers_question_id_questions')),
     sa.ForeignKeyConstraint(['response_id'], ['responses.id'], name=op.f('fk_answers_response_id_responses'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('response_id', 'question_id', name=op.f('pk_answers'))
+    sa.PrimaryKeyConstraint('response_id', 'question_id', name=op.f('pk_answers')),
+    sqlite_with_rowid=False
     )
     op.create_table('followup_contacts',
     sa.Column('response_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -198,7 +198,6 @@ def downgrade():
         batch_op.drop_index('ix_responses_unit_submitted')
         batch_op.drop_index('ix_responses_staff_submitted')
         batch_op.drop_index('ix_responses_sp_submitted')
-        batch_op.drop_index(batch_op.f('ix_responses_client_hash'))
 
     op.drop_table('responses')
     op.drop_table('questions')
