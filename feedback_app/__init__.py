@@ -78,7 +78,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects to this app."""
-    from . import i18n
+    from . import i18n, security
     from .extensions import babel, csrf, db, limiter, migrate
 
     db.init_app(app)
@@ -87,6 +87,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
     i18n.init_app(app)
+    security.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import ServicePoint, Unit
-from .services import demo, qr, questionnaires, roster_import, survey
+from .services import demo, qr, questionnaires, roster_import, staff, survey
 
 
 def register(app: Flask) -> None:
@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(questionnaire_group)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(qr_group)
+    app.cli.add_command(staff_group)
 
 
 @click.group("roster")
@@ -70,6 +71,31 @@ def questionnaire_standard(order: str) -> None:
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"active questionnaire: {q.code} version {q.version} ({len(q.questions)} questions)")
+
+
+@questionnaire_group.command("create")
+@click.argument("definition", type=click.File("r", encoding="utf-8"))
+@click.option("--unit", "unit_code", default=None, help="Only for this unit and its sub-units (default: everyone).")
+def questionnaire_create(definition, unit_code: str | None) -> None:
+    """Create the next questionnaire version from a JSON DEFINITION (see docs/examples/questionnaire.json)."""
+    import json
+
+    try:
+        data = json.load(definition)
+    except json.JSONDecodeError as error:
+        raise click.ClickException(f"{definition.name} is not valid JSON: {error}") from None
+    unit = None
+    if unit_code:
+        unit = db.session.scalars(select(Unit).where(Unit.code == unit_code.upper())).first()
+        if unit is None:
+            raise click.ClickException(f"no unit with code {unit_code}")
+    try:
+        q = questionnaires.create_version(data, unit)
+    except questionnaires.QuestionnaireError as error:
+        raise click.ClickException(str(error)) from None
+    survey.clear_cache()
+    click.echo(f"active questionnaire: {q.code} version {q.version} ({len(q.elements)} elements, "
+               f"{len(q.questions) - len(q.elements)} extra question(s))")
 
 
 @click.command("seed-demo")
@@ -138,3 +164,23 @@ def qr_posters_command(unit_code: str | None, counter_code: str | None, output: 
     posters = [qr.PosterInfo(p.code, p.name, tuple(u.name for u in p.unit.path())) for p in points]
     output.write_bytes(qr.posters_pdf(posters, _base_url(base_url), current_app.config["REGION_NAME"]))
     click.echo(f"{output}: {len(posters)} poster(s)")
+
+
+@click.group("staff")
+def staff_group() -> None:
+    """Staff records."""
+
+
+@staff_group.command("photo")
+@click.argument("key")
+@click.argument("image", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def staff_photo_command(key: str, image: Path) -> None:
+    """Set the survey photo of the staff member with NIP or code KEY (shrunk to a few KB)."""
+    person = staff.find_staff(key)
+    if person is None:
+        raise click.ClickException(f"no staff member with NIP or code {key}")
+    try:
+        size = staff.set_photo(person, image.read_bytes(), current_app.config["STAFF_PHOTO_MAX_BYTES"])
+    except staff.PhotoError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"photo of {person.name}: {size} bytes")

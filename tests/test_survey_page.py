@@ -92,3 +92,6 @@ def test_page_is_light_single_request_and_accessible(client):
     for match in re.finditer(r'<input type="(text|tel|email|number)" id="(\w+)"', html):
         assert f'<label class="f" for="{match[2]}">' in html
     assert response.headers["Cache-Control"] == "no-store"
+    # no scripts can run, the page cannot be framed
+    assert "script-src 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"

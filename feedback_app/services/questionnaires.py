@@ -99,3 +99,55 @@ def questionnaire_for_unit(unit: Unit) -> Questionnaire | None:
     rank = {unit_id: i for i, unit_id in enumerate(chain)}
     candidates = sorted(candidates, key=lambda q: rank.get(q.unit_id, len(chain)) if q.unit_id else len(chain))
     return candidates[0] if candidates else None
+
+
+class QuestionnaireError(ValueError):
+    """A questionnaire definition that cannot be used; the message says what is wrong."""
+
+
+def create_version(definition: dict, unit: Unit | None = None) -> Questionnaire:
+    """Create the next version of a questionnaire from a definition and make it the active one.
+
+    The definition names the standard elements to ask, in order (``order``, default U1..U9) and any extra
+    questions (``extra``: code, text_id, text_en, labels_id, labels_en) that are asked but never enter the index.
+    Earlier versions stay, so responses remain tied to the version they were given under.
+    """
+    code = str(definition.get("code") or STANDARD_CODE)
+    order = [str(c).upper() for c in definition.get("order") or [e[0] for e in SKM_ELEMENTS]]
+    by_code = {e[0]: e for e in SKM_ELEMENTS}
+    unknown = [c for c in order if c not in by_code]
+    if unknown or len(set(order)) != len(order) or not order:
+        raise QuestionnaireError(f"order must list SKM elements U1..U9 at most once each (unknown: {unknown})")
+    questionnaire = Questionnaire(code=code, title=str(definition.get("title") or "Survei Kepuasan Masyarakat"),
+                                  unit_id=unit.id if unit else None, active=True)
+    for code_ in order:
+        _, name_id, name_en, text_id, text_en, labels_id, labels_en = by_code[code_]
+        questionnaire.questions.append(Question(
+            code=code_, position=len(questionnaire.questions) + 1, is_element=True, name_id=name_id,
+            name_en=name_en, text_id=text_id, text_en=text_en, labels_id=list(labels_id), labels_en=list(labels_en),
+        ))
+    for extra in definition.get("extra") or []:
+        labels_id, labels_en = list(extra.get("labels_id") or []), list(extra.get("labels_en") or [])
+        extra_code = str(extra.get("code") or "").upper()
+        if not extra_code or extra_code in by_code or any(q.code == extra_code for q in questionnaire.questions):
+            raise QuestionnaireError(f"extra question code '{extra_code}' is empty, an element code or repeated")
+        if not 2 <= len(labels_id) <= 9 or len(labels_en) != len(labels_id):
+            raise QuestionnaireError(f"{extra_code}: give 2 to 9 answer labels, the same number in both languages")
+        if not extra.get("text_id") or not extra.get("text_en"):
+            raise QuestionnaireError(f"{extra_code}: text_id and text_en are required")
+        questionnaire.questions.append(Question(
+            code=extra_code, position=len(questionnaire.questions) + 1, is_element=False,
+            name_id=str(extra.get("name_id") or extra_code), name_en=str(extra.get("name_en") or extra_code),
+            text_id=str(extra["text_id"]), text_en=str(extra["text_en"]), labels_id=labels_id, labels_en=labels_en,
+        ))
+    same = select(Questionnaire).where(
+        Questionnaire.code == code,
+        Questionnaire.unit_id == unit.id if unit else Questionnaire.unit_id.is_(None),
+    )
+    previous = db.session.scalars(same).all()
+    questionnaire.version = max((q.version for q in previous), default=0) + 1
+    for old in previous:
+        old.active = False
+    db.session.add(questionnaire)
+    db.session.commit()
+    return questionnaire
