@@ -9,10 +9,14 @@ LANG_COOKIE = "lang"
 def select_locale() -> str:
     """The language of this request: ?lang= or the form's lang field, then the cookie, then the default."""
     supported = current_app.config["LANGUAGES"]
-    for candidate in (request.args.get("lang"), request.form.get("lang") if request.method == "POST" else None):
-        if candidate in supported:
-            g.lang_chosen = candidate
-            return candidate
+    chosen = request.args.get("lang")
+    if chosen in supported:
+        g.lang_chosen = chosen  # an explicit switch: remembered in a cookie
+        return chosen
+    # A form carries the language it was drawn in, so its errors and thank-you page stay in that language.
+    drawn_in = request.form.get("lang") if request.method == "POST" else None
+    if drawn_in in supported:
+        return drawn_in
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie in supported:
         return cookie

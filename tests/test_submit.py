@@ -204,3 +204,10 @@ def test_rate_limit_per_counter(make_app, point):
         codes.append(client.post("/s/LKT-01", data=data, environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code)
     assert codes == [303, 303, 429]
     assert _count() == 2
+
+
+def test_thank_you_page_is_in_the_language_the_form_was_drawn_in(client, point):
+    data = _filled(client, lang="en")
+    response = client.post("/s/LKT-01", data=data)
+    assert response.headers["Location"].endswith("/s/LKT-01/thanks?lang=en")
+    assert "Thank you!" in client.get(response.headers["Location"]).get_data(as_text=True)

@@ -494,31 +494,31 @@ def store_submission(
         "client_hash": client_hash,
     }
     statements = _insert_statements(db.engine.dialect)
-    with write_lock(db.engine):
-        connection = db.engine.raw_connection()
-        try:
-            # The cursor is closed before the connection goes back to the pool: a cursor finalised later, in
-            # another request's hands, would reset a statement that request is running (SQLITE_MISUSE).
-            with closing(connection.cursor()) as cursor:
-                cursor.execute(statements.response.sql, statements.response.params(row))
-                found = cursor.fetchone()
-                if found is not None:
-                    response_id = found[0]
-                    cursor.executemany(statements.answer.sql, [
-                        statements.answer.params({"response_id": response_id, "question_id": q, "value": v})
-                        for q, v in submission.answers.items()
-                    ])
-                    if submission.followup_requested:
-                        cursor.execute(statements.contact.sql, statements.contact.params({
-                            "response_id": response_id, "phone": submission.phone, "email": submission.email,
-                            "consent_at": submitted_at,
-                        }))
+    response_params = statements.response.params(row)
+    answers = [{"response_id": 0, "question_id": q, "value": v} for q, v in submission.answers.items()]
+    contact = {"response_id": 0, "phone": submission.phone, "email": submission.email, "consent_at": submitted_at}
+    connection = db.engine.raw_connection()
+    try:
+        # The cursor is closed before the connection goes back to the pool: a cursor finalised later, in
+        # another request's hands, would reset a statement that request is running (SQLITE_MISUSE).
+        with closing(connection.cursor()) as cursor, write_lock(db.engine):
+            # Only the database work happens under the writer lock; parameters are ready before it.
+            cursor.execute(statements.response.sql, response_params)
+            found = cursor.fetchone()
+            if found is not None:
+                response_id = found[0]
+                for answer in answers:
+                    answer["response_id"] = response_id
+                cursor.executemany(statements.answer.sql, [statements.answer.params(a) for a in answers])
+                if submission.followup_requested:
+                    contact["response_id"] = response_id
+                    cursor.execute(statements.contact.sql, statements.contact.params(contact))
             connection.commit()
-        except BaseException:
-            connection.rollback()
-            raise
-        finally:
-            connection.close()
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        connection.close()
     if found is None:  # a retry of a submission already stored
         existing = db.session.execute(
             select(Response.id).where(Response.idempotency_key == submission.idempotency_key)

@@ -121,7 +121,9 @@ def submit(code: str):
         checked.submission, context, now, survey.client_fingerprint(cfg["SECRET_KEY"], request.remote_addr),
         outside_hours=bool(context.hours) and not context.is_open(local),
     )
-    return redirect(url_for(".thanks", code=context.code), code=303)
+    locale = checked.submission.locale
+    lang = locale if locale != cfg["BABEL_DEFAULT_LOCALE"] else None  # thank in the language of the form
+    return redirect(url_for(".thanks", code=context.code, lang=lang), code=303)
 
 
 def rerender_after_csrf_failure(code: str) -> Response:
