@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -11,7 +10,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import ServicePoint, Unit
-from .services import demo, qr, questionnaires, roster_import, staff, survey
+from .services import counters, demo, qr, questionnaires, roster_import, staff
 
 
 def register(app: Flask) -> None:
@@ -52,7 +51,7 @@ def roster_import_command(files: tuple[Path, ...], dry_run: bool) -> None:
         click.echo("dry run: nothing was changed.")
     else:
         questionnaires.ensure_standard_questionnaire()
-        survey.clear_cache()
+        counters.clear_cache()
         click.echo("imported.")
 
 
@@ -93,7 +92,7 @@ def questionnaire_create(definition, unit_code: str | None) -> None:
         q = questionnaires.create_version(data, unit)
     except questionnaires.QuestionnaireError as error:
         raise click.ClickException(str(error)) from None
-    survey.clear_cache()
+    counters.clear_cache()
     click.echo(f"active questionnaire: {q.code} version {q.version} ({len(q.elements)} elements, "
                f"{len(q.questions) - len(q.elements)} extra question(s))")
 
@@ -157,7 +156,7 @@ def qr_posters_command(unit_code: str | None, counter_code: str | None, output: 
         unit = db.session.scalars(select(Unit).where(Unit.code == unit_code.upper())).first()
         if unit is None:
             raise click.ClickException(f"no unit with code {unit_code}")
-        query = query.where(ServicePoint.unit_id.in_(survey.unit_ids_of(unit)))
+        query = query.where(ServicePoint.unit_id.in_(counters.unit_ids_of(unit)))
     points = db.session.scalars(query).all()
     if not points:
         raise click.ClickException("no active counter matches")

@@ -6,14 +6,14 @@ from sqlalchemy import func, select
 
 from feedback_app.extensions import db
 from feedback_app.models import Answer, Response
-from feedback_app.services import survey
+from feedback_app.services import counters, responses, survey
 
 from . import factories
 
 
 def test_concurrent_submits_with_one_key_store_one_response(make_app, app):
     factories.counter()
-    context = survey.load_counter("LKT-01", 0)
+    context = counters.load_counter("LKT-01", 0)
     questions = {q.id: 3 for q in context.questionnaire.questions}
     submission = survey.Submission(
         idempotency_key="race-" + "k" * 20, questionnaire_id=context.questionnaire.id, answers=questions,
@@ -29,7 +29,7 @@ def test_concurrent_submits_with_one_key_store_one_response(make_app, app):
         with web.app_context():
             try:
                 barrier.wait()
-                results.append(survey.store_submission(submission, context, datetime.now(timezone.utc), None))
+                results.append(responses.store_submission(submission, context, datetime.now(timezone.utc), None))
             except Exception as error:  # noqa: BLE001 - the assertion below shows it
                 errors.append(repr(error))
             finally:

@@ -1,5 +1,4 @@
 """Questionnaire versions: configurable order, extra questions outside the index, answers tied to a version."""
-import json
 import re
 
 from sqlalchemy import select

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, SmallInteger, String, Table, Time, UniqueConstraint
+from sqlalchemy import Boolean, Column, ForeignKey, SmallInteger, String, Table, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow

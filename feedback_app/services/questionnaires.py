@@ -59,6 +59,16 @@ SKM_ELEMENTS: tuple[tuple[str, str, str, str, str, tuple[str, ...], tuple[str, .
 )
 
 
+ELEMENTS_BY_CODE = {element[0]: element for element in SKM_ELEMENTS}
+
+
+def _element(code: str, position: int) -> Question:
+    """The standard SKM element with this code, asked at this position."""
+    _, name_id, name_en, text_id, text_en, labels_id, labels_en = ELEMENTS_BY_CODE[code]
+    return Question(code=code, position=position, is_element=True, name_id=name_id, name_en=name_en,
+                    text_id=text_id, text_en=text_en, labels_id=list(labels_id), labels_en=list(labels_en))
+
+
 def ensure_standard_questionnaire(order: list[str] | None = None) -> Questionnaire:
     """Create version 1 of the standard nine-element SKM questionnaire if missing; return the active version.
 
@@ -72,17 +82,11 @@ def ensure_standard_questionnaire(order: list[str] | None = None) -> Questionnai
     ).first()
     if existing is not None:
         return existing
-    by_code = {e[0]: e for e in SKM_ELEMENTS}
-    codes = order or [e[0] for e in SKM_ELEMENTS]
-    if sorted(codes) != sorted(by_code):
+    codes = order or list(ELEMENTS_BY_CODE)
+    if sorted(codes) != sorted(ELEMENTS_BY_CODE):
         raise ValueError("order must name each of U1..U9 once")
-    questionnaire = Questionnaire(code=STANDARD_CODE, version=1, title="Survei Kepuasan Masyarakat", active=True)
-    for position, code in enumerate(codes, start=1):
-        _, name_id, name_en, text_id, text_en, labels_id, labels_en = by_code[code]
-        questionnaire.questions.append(Question(
-            code=code, position=position, is_element=True, name_id=name_id, name_en=name_en,
-            text_id=text_id, text_en=text_en, labels_id=list(labels_id), labels_en=list(labels_en),
-        ))
+    questionnaire = Questionnaire(code=STANDARD_CODE, version=1, title="Survei Kepuasan Masyarakat", active=True,
+                                  questions=[_element(code, i) for i, code in enumerate(codes, start=1)])
     db.session.add(questionnaire)
     db.session.commit()
     return questionnaire
@@ -113,23 +117,17 @@ def create_version(definition: dict, unit: Unit | None = None) -> Questionnaire:
     Earlier versions stay, so responses remain tied to the version they were given under.
     """
     code = str(definition.get("code") or STANDARD_CODE)
-    order = [str(c).upper() for c in definition.get("order") or [e[0] for e in SKM_ELEMENTS]]
-    by_code = {e[0]: e for e in SKM_ELEMENTS}
-    unknown = [c for c in order if c not in by_code]
+    order = [str(c).upper() for c in definition.get("order") or list(ELEMENTS_BY_CODE)]
+    unknown = [c for c in order if c not in ELEMENTS_BY_CODE]
     if unknown or len(set(order)) != len(order) or not order:
         raise QuestionnaireError(f"order must list SKM elements U1..U9 at most once each (unknown: {unknown})")
     questionnaire = Questionnaire(code=code, title=str(definition.get("title") or "Survei Kepuasan Masyarakat"),
                                   unit_id=unit.id if unit else None, active=True)
-    for code_ in order:
-        _, name_id, name_en, text_id, text_en, labels_id, labels_en = by_code[code_]
-        questionnaire.questions.append(Question(
-            code=code_, position=len(questionnaire.questions) + 1, is_element=True, name_id=name_id,
-            name_en=name_en, text_id=text_id, text_en=text_en, labels_id=list(labels_id), labels_en=list(labels_en),
-        ))
+    questionnaire.questions.extend(_element(c, i) for i, c in enumerate(order, start=1))
     for extra in definition.get("extra") or []:
         labels_id, labels_en = list(extra.get("labels_id") or []), list(extra.get("labels_en") or [])
         extra_code = str(extra.get("code") or "").upper()
-        if not extra_code or extra_code in by_code or any(q.code == extra_code for q in questionnaire.questions):
+        if not extra_code or extra_code in ELEMENTS_BY_CODE or any(q.code == extra_code for q in questionnaire.questions):
             raise QuestionnaireError(f"extra question code '{extra_code}' is empty, an element code or repeated")
         if not 2 <= len(labels_id) <= 9 or len(labels_en) != len(labels_id):
             raise QuestionnaireError(f"{extra_code}: give 2 to 9 answer labels, the same number in both languages")

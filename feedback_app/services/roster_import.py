@@ -5,7 +5,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select

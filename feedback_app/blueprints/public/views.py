@@ -13,7 +13,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
 from ...extensions import limiter
-from ...services import clock, qr, survey
+from ...services import clock, counters, qr, responses, survey
 from . import bp
 from .messages import EDUCATION_LABELS, ERRORS, OCCUPATION_LABELS, SEX_LABELS
 
@@ -30,18 +30,18 @@ def _counter_key() -> str:
     return "counter:" + (request.view_args or {}).get("code", "").upper()
 
 
-def _context(code: str) -> survey.CounterContext:
+def _context(code: str) -> counters.CounterContext:
     """The counter behind a public code, or a friendly 404."""
     try:
-        return survey.load_counter(code, current_app.config["SURVEY_CONTEXT_TTL"])
-    except survey.CounterNotFound:
+        return counters.load_counter(code, current_app.config["SURVEY_CONTEXT_TTL"])
+    except counters.CounterNotFound:
         abort(404)
 
 
 # The clean survey page (no answers, no errors) is rendered once per counter, language and officers on duty,
 # with slots for the three per-visit values; a visit then costs three string replacements instead of a render.
 _SLOTS = ("@@csrf@@", "@@rt@@", "@@idem@@")
-_pages = survey.TTLCache()
+_pages = counters.TTLCache()
 
 
 def _render_survey(context, questionnaire, values=None, errors=None, status=200, idem=None) -> Response:
@@ -108,7 +108,7 @@ def submit(code: str):
     )
     questionnaire = context.questionnaire
     if render.questionnaire_id != questionnaire.id:
-        questionnaire = survey.load_questionnaire(render.questionnaire_id) or questionnaire
+        questionnaire = counters.load_questionnaire(render.questionnaire_id) or questionnaire
     now = clock.now_utc()
     local = clock.to_local(now, cfg["TIMEZONE"])
     eligible = {s.id for s in context.rostered_on(local)}
@@ -117,8 +117,8 @@ def submit(code: str):
     )
     if checked.submission is None:
         return _render_survey(context, questionnaire, checked.values, checked.errors, status=422)
-    survey.store_submission(
-        checked.submission, context, now, survey.client_fingerprint(cfg["SECRET_KEY"], request.remote_addr),
+    responses.store_submission(
+        checked.submission, context, now, responses.client_fingerprint(cfg["SECRET_KEY"], request.remote_addr),
         outside_hours=bool(context.hours) and not context.is_open(local),
     )
     locale = checked.submission.locale
@@ -169,7 +169,7 @@ def poster(code: str):
 @bp.get("/staff/<int:staff_id>/photo")
 def staff_photo(staff_id: int):
     """A staff member's small photo, loaded lazily by the survey page."""
-    found = survey.staff_photo(staff_id)
+    found = counters.staff_photo(staff_id)
     if found is None:
         abort(404)
     response = make_response(found[0])
