@@ -1,0 +1,88 @@
+"""The SKM formulas against hand computations and the boundaries of domain.md section 1."""
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from feedback_app.services.scoring import (
+    ElementTotal, grade, minimum_sample, officer_score, round2, skm_index,
+)
+
+
+def elements_from(rows: list[list[int]]) -> list[ElementTotal]:
+    """Element totals from a respondent x U1..U9 matrix."""
+    return [ElementTotal(f"U{i + 1}", sum(r[i] for r in rows), len(rows)) for i in range(len(rows[0]))]
+
+
+def test_all_fours_is_exactly_100_and_99_90_with_the_printed_weight():
+    elements = elements_from([[4] * 9] * 5)
+    assert skm_index(elements) == 100
+    assert round2(skm_index(elements, printed_weight=True)) == Decimal("99.90")
+    assert grade(skm_index(elements)).letter == "A"
+
+
+def test_all_ones_is_25_grade_d():
+    index = skm_index(elements_from([[1] * 9] * 3))
+    assert index == 25 and grade(index).letter == "D" and grade(index).label == "Tidak baik"
+
+
+def test_hand_computed_three_respondents():
+    # U1..U9 for three respondents; NRR per element = column mean; IKM = mean(NRR) x 25
+    rows = [[3, 3, 2, 4, 3, 3, 4, 2, 3],
+            [4, 3, 3, 4, 3, 4, 4, 3, 2],
+            [3, 2, 3, 4, 4, 3, 3, 3, 3]]
+    elements = elements_from(rows)
+    assert [e.mean for e in elements][:3] == [Fraction(10, 3), Fraction(8, 3), Fraction(8, 3)]
+    # column sums 10+8+8+12+10+10+11+8+8 = 85 over 27 answers -> 85/27 x 25 = 78.7037...
+    assert skm_index(elements) == Fraction(85 * 25, 27)
+    assert round2(skm_index(elements)) == Decimal("78.70")
+    assert grade(skm_index(elements)).label == "Baik"
+    # printed weight: sum(NRR) x 0.111 x 25 = 85/3 x 0.111 x 25 = 78.625
+    assert round2(skm_index(elements, printed_weight=True)) == Decimal("78.63")
+
+
+def test_elements_counted_over_the_questionnaires_that_answered_them():
+    elements = [ElementTotal("U1", 8, 2), ElementTotal("U2", 9, 3), ElementTotal("U3", 0, 0)]
+    # U3 unanswered is left out: (4 + 3) / 2 x 25 = 87.5
+    assert skm_index(elements) == Fraction(175, 2)
+
+
+@pytest.mark.parametrize("ikm, letter", [
+    ("88.31", "A"), ("88.30", "B"), ("88.305", "A"), ("76.61", "B"), ("76.60", "C"), ("76.604", "C"),
+    ("65.00", "C"), ("64.99", "D"), ("64.995", "C"), ("25.00", "D"), ("100", "A"),
+])
+def test_grade_boundaries(ikm, letter):
+    assert grade(Decimal(ikm)).letter == letter
+
+
+@pytest.mark.parametrize("population, sample", [
+    (10, 10), (15, 14), (20, 19), (50, 44), (100, 80), (150, 108), (200, 132), (300, 169), (500, 217),
+    (1000, 278), (2000, 322), (5000, 357), (10000, 370), (20000, 377), (50000, 381), (1000000, 384),
+])
+def test_krejcie_morgan_check_values(population, sample):
+    assert minimum_sample(population) == sample
+
+
+def test_officer_score_shrinks_small_samples_toward_the_unit():
+    few_perfect = officer_score(3, 300.0, 30000.0, unit_mean=80.0, prior_weight=10, minimum=20)
+    many_good = officer_score(300, 300 * 90.0, 300 * 90.0**2 + 299 * 25.0, unit_mean=80.0, prior_weight=10,
+                              minimum=20)
+    assert not few_perfect.sufficient and many_good.sufficient
+    assert few_perfect.mean == 100.0 and many_good.mean == 90.0
+    assert few_perfect.shrunk < many_good.shrunk  # three perfect answers never outrank three hundred good ones
+    assert round(few_perfect.shrunk, 2) == round((300 + 800) / 13, 2)
+    assert 89.0 < many_good.low < 90.0 < many_good.high < 91.0
+
+
+answers = st.lists(st.lists(st.integers(1, 4), min_size=9, max_size=9), min_size=1, max_size=40)
+
+
+@given(answers)
+def test_ikm_lies_in_25_100_and_is_the_mean_element_value_times_25(rows):
+    elements = elements_from(rows)
+    index = skm_index(elements)
+    assert 25 <= index <= 100
+    assert index == sum(e.mean for e in elements) / 9 * 25
+    assert grade(index).letter in "ABCD"
