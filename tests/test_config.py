@@ -37,3 +37,16 @@ def test_instance_config_file_is_read(tmp_path, monkeypatch):
     monkeypatch.delenv("FEEDBACK_SECRET_KEY", raising=False)
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["REGION_NAME"] == "Kabupaten Uji"
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
+    from sqlalchemy import text
+
+    from feedback_app.extensions import db
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 32,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/wal.sqlite3"})
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
