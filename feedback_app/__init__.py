@@ -48,10 +48,12 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
         app.config["SQLALCHEMY_DATABASE_URI"] = url
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A local file needs no liveness check; skipping it saves a query on every request that writes.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
-        }
+        # A local file needs no liveness check (it would cost a query per request); the busy timeout makes a
+        # writer wait for another instead of failing with "database is locked".
+        options = {k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"}
+        options["connect_args"] = {"timeout": int(app.config["SQLITE_BUSY_TIMEOUT_MS"]) / 1000,
+                                   **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     secret = app.config.get("SECRET_KEY")
     if app.config["ENVIRONMENT"] != "development" and not app.config.get("TESTING"):
         if not secret or secret == DEV_SECRET_KEY or len(str(secret)) < 16:
@@ -64,7 +66,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """WAL and a busy timeout let several workers write to SQLite without 'database is locked'."""
+    """WAL lets readers and a writer work at once; foreign keys are enforced as on PostgreSQL."""
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
@@ -72,7 +74,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={int(os.environ.get('FEEDBACK_SQLITE_BUSY_TIMEOUT_MS', '10000'))}")
     cursor.close()
 
 

@@ -44,9 +44,9 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
 
     from feedback_app.extensions import db
 
-    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 32,
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 32, "SQLITE_BUSY_TIMEOUT_MS": 7000,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/wal.sqlite3"})
     with app.app_context(), db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 7000
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
