@@ -80,22 +80,29 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects to this app."""
     from . import i18n, security
-    from .extensions import babel, csrf, db, limiter, migrate
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .services.accounts import load_session_user
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_session_user)
     i18n.init_app(app)
     security.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per audience."""
+    from .blueprints.auth import bp as auth_bp
+    from .blueprints.dashboard import bp as dashboard_bp
     from .blueprints.public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp, url_prefix="/staff")
+    app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -9,8 +9,8 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from .extensions import db
-from .models import ServicePoint, Unit
-from .services import counters, demo, qr, questionnaires, roster_import, staff
+from .models import Role, ServicePoint, Unit
+from .services import accounts, counters, demo, qr, questionnaires, roster_import, staff
 
 
 def register(app: Flask) -> None:
@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(qr_group)
     app.cli.add_command(staff_group)
+    app.cli.add_command(users_group)
 
 
 @click.group("roster")
@@ -183,3 +184,66 @@ def staff_photo_command(key: str, image: Path) -> None:
     except staff.PhotoError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"photo of {person.name}: {size} bytes")
+
+
+@click.group("users")
+def users_group() -> None:
+    """Staff-side accounts."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--name", default="", help="Full name shown in the dashboard.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--unit", "unit_code", default=None, help="Unit code (unit heads).")
+@click.option("--staff", "staff_key", default=None, help="NIP or staff code (officers).")
+@click.password_option(help="At least 10 characters; asked twice when not given.")
+def users_create(username: str, name: str, role: str, unit_code, staff_key, password: str) -> None:
+    """Create an account."""
+    try:
+        user = accounts.create_user(username, name, Role(role), password, unit_code, staff_key)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"created {user.username} ({user.role.value}{', ' + user.unit.name if user.unit else ''})")
+
+
+@users_group.command("reset-password")
+@click.argument("username")
+@click.password_option(help="At least 10 characters; asked twice when not given.")
+def users_reset_password(username: str, password: str) -> None:
+    """Set a new password; the account's sessions end."""
+    user = accounts.find_user(username)
+    if user is None:
+        raise click.ClickException(f"no account {username}")
+    try:
+        accounts.set_password(user, password)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"password of {user.username} changed; its sessions have ended")
+
+
+@users_group.command("set-role")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--unit", "unit_code", default=None)
+def users_set_role(username: str, role: str, unit_code) -> None:
+    """Change an account's role (and unit); its sessions end."""
+    user = accounts.find_user(username)
+    if user is None:
+        raise click.ClickException(f"no account {username}")
+    try:
+        accounts.set_role(user, Role(role), unit_code)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{user.username} is now {user.role.value}; its sessions have ended")
+
+
+@users_group.command("deactivate")
+@click.argument("username")
+def users_deactivate(username: str) -> None:
+    """Close an account; its sessions end at once."""
+    user = accounts.find_user(username)
+    if user is None:
+        raise click.ClickException(f"no account {username}")
+    accounts.deactivate(user)
+    click.echo(f"{user.username} deactivated")

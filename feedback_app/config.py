@@ -45,6 +45,12 @@ class Defaults:
     # Largest staff photo served on the survey page, in bytes.
     STAFF_PHOTO_MAX_BYTES = 8 * 1024
 
+    # Scoring policy (product.md): exact 1/X weights unless the printed 0,111 is wanted for comparability.
+    SKM_PRINTED_WEIGHT = False
+    OFFICER_ELEMENTS = ("U6", "U7")
+    OFFICER_MIN_RESPONSES = 20
+    OFFICER_PRIOR_WEIGHT = 10
+
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"  # use redis://127.0.0.1:6379 with several workers
     RATELIMIT_HEADERS_ENABLED = False

@@ -52,3 +52,23 @@ def on_duty(person: Staff, point: ServicePoint, starts: time = time(0, 0), ends:
     for day in weekdays:
         db.session.add(DutyShift(staff=person, service_point=point, weekday=day, starts=starts, ends=ends))
     db.session.commit()
+
+
+PASSWORD = "kata-sandi-rahasia-123"
+
+
+def account(username: str, role, unit: Unit | None = None, staff_member: Staff | None = None):
+    """A signed-up account with the test password."""
+    from feedback_app.services import accounts
+
+    return accounts.create_user(username, username.title(), role, PASSWORD, unit.code if unit else None,
+                                (staff_member.nip or staff_member.code) if staff_member else None)
+
+
+def login(client, username: str, password: str = PASSWORD):
+    """Sign in through the form, CSRF token included, as a browser would."""
+    import re
+
+    page = client.get("/staff/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    return client.post("/staff/login", data={"csrf_token": token, "username": username, "password": password})

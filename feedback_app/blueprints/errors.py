@@ -17,10 +17,11 @@ PAGES = {
 }
 
 
-def render_error(status: int):
-    """The error page for an HTTP status, in the visitor's language."""
+def render_error(status: int, reason: str | None = None):
+    """The error page for an HTTP status, in the visitor's language, with the specific reason if one was given."""
     title, message = PAGES.get(status, PAGES[500])
-    response = current_app.make_response((render_template("errors/error.html", title=title, message=message), status))
+    page = render_template("errors/error.html", title=title, message=message, reason=reason)
+    response = current_app.make_response((page, status))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -38,7 +39,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        response = render_error(error.code or 500)
+        # A reason given with abort(400, description=...) is shown; Werkzeug's stock descriptions are not.
+        reason = error.description if error.description != type(error).description else None
+        response = render_error(error.code or 500, reason)
         if error.code == 429:
             response.headers["Retry-After"] = "60"
         return response

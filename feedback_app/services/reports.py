@@ -19,9 +19,9 @@ from .scoring import ElementTotal, Grade, OfficerScore, grade, officer_score, sk
 
 @dataclass(frozen=True)
 class Scope:
-    """Which responses count: those of these units, optionally only one counter or one officer."""
+    """Which responses count: those of these units (None: every unit), optionally one counter or one officer."""
 
-    unit_ids: tuple[int, ...]
+    unit_ids: tuple[int, ...] | None
     service_point_id: int | None = None
     staff_id: int | None = None
 
@@ -46,11 +46,12 @@ class Summary:
 
 def _conditions(scope: Scope, start: datetime, end: datetime) -> list:
     conditions = [
-        Response.unit_id.in_(scope.unit_ids),
         Response.submitted_at >= start,
         Response.submitted_at < end,
         Response.excluded.is_(False),
     ]
+    if scope.unit_ids is not None:
+        conditions.append(Response.unit_id.in_(scope.unit_ids))
     if scope.service_point_id is not None:
         conditions.append(Response.service_point_id == scope.service_point_id)
     if scope.staff_id is not None:

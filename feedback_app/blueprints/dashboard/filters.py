@@ -1,0 +1,28 @@
+"""Template filters for the staff pages: numbers as reports print them, rows for the inline charts."""
+from __future__ import annotations
+
+from flask_babel import format_decimal
+
+from ...services.dashboards import ElementRow
+from ...services.scoring import round2
+from . import bp
+
+
+@bp.app_template_filter("n2")
+def two_decimals(value) -> str:
+    """A number rounded half-up to two decimals, in the reader's locale (78,70 in Indonesian)."""
+    if value is None:
+        return "-"
+    return format_decimal(round2(value), format="#,##0.00")
+
+
+@bp.app_template_filter("chart")
+def chart_rows(rows) -> list[dict]:
+    """Label, value on 25-100 and grade letter for each element or period row."""
+    result = []
+    for row in rows:
+        if isinstance(row, ElementRow):
+            result.append({"label": f"{row.code} {row.name}", "value": row.value, "grade": row.grade.letter})
+        else:
+            result.append({"label": row.label, "value": row.ikm, "grade": row.grade.letter if row.grade else None})
+    return result

@@ -1,0 +1,97 @@
+"""Dashboard routes: every query's scope comes from the signed-in user, never from the request."""
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import Role, ServicePoint, Staff, Unit
+from ...services import accounts, audit, clock, dashboards, periods, reports
+from ...services.counters import unit_ids_of
+from . import bp
+
+
+def _policy() -> dashboards.ScoringPolicy:
+    cfg = current_app.config
+    return dashboards.ScoringPolicy(cfg["SKM_PRINTED_WEIGHT"], tuple(cfg["OFFICER_ELEMENTS"]),
+                                    int(cfg["OFFICER_MIN_RESPONSES"]), float(cfg["OFFICER_PRIOR_WEIGHT"]),
+                                    cfg["TIMEZONE"])
+
+
+def _period() -> periods.Period:
+    """The period asked for (?period=2026-Q3), by default the current quarter; a bad one is a 400 with reason."""
+    token = request.args.get("period")
+    if not token:
+        return periods.containing("quarter", clock.to_local(clock.now_utc(), current_app.config["TIMEZONE"]).date())
+    try:
+        return periods.parse(token)
+    except periods.PeriodError as error:
+        abort(400, description=str(error))
+
+
+def _refuse(target: str):
+    """Out of scope: 404 (nothing is revealed) and an audit row."""
+    audit.record("access.denied", current_user._get_current_object(), target, detail=request.path)
+    abort(404)
+
+
+def _unit_in_scope(unit: Unit | None, target: str) -> Unit:
+    visible = accounts.visible_unit_ids(current_user)
+    if unit is None or (visible is not None and unit.id not in visible):
+        _refuse(target)
+    return unit
+
+
+@bp.get("/")
+@login_required
+def home():
+    """Where each role starts: a unit head at their unit, HR and admins at the list of agencies."""
+    if current_user.role == Role.UNIT_HEAD and current_user.unit:
+        return redirect(url_for(".unit", code=current_user.unit.code, **request.args))
+    if current_user.role == Role.OFFICER and current_user.staff_id:
+        return redirect(url_for(".officer", staff_id=current_user.staff_id, **request.args))
+    if current_user.role in (Role.ADMIN, Role.HR):
+        agencies = db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.name)).all()
+        board = dashboards.build(current_app.config["REGION_NAME"], reports.Scope(None), _period(), _policy(),
+                                 sub_units=agencies)
+        return render_template("dashboard/unit.html", board=board, unit=None)
+    abort(403)
+
+
+@bp.get("/unit/<code>")
+@login_required
+def unit(code: str):
+    """A unit and its sub-units: IKM, elements, counters, officers, sub-units and trend."""
+    found = db.session.scalars(select(Unit).where(Unit.code == code.upper())).first()
+    found = _unit_in_scope(found, f"unit:{code}")
+    board = dashboards.build(found.name, reports.Scope(tuple(unit_ids_of(found))), _period(), _policy(),
+                             sub_units=list(found.children))
+    return render_template("dashboard/unit.html", board=board, unit=found)
+
+
+@bp.get("/counter/<code>")
+@login_required
+def counter(code: str):
+    """One counter: its IKM, elements, the officers who served there and its trend."""
+    point = db.session.scalars(select(ServicePoint).where(ServicePoint.code == code.upper())).first()
+    _unit_in_scope(point.unit if point else None, f"counter:{code}")
+    board = dashboards.build(point.name, reports.Scope((point.unit_id,), service_point_id=point.id), _period(),
+                             _policy())
+    return render_template("dashboard/unit.html", board=board, unit=point.unit, counter=point)
+
+
+@bp.get("/officer/<int:staff_id>")
+@login_required
+def officer(staff_id: int):
+    """One officer's results: officers see only their own; unit heads those of their units."""
+    person = db.session.get(Staff, staff_id)
+    if current_user.role == Role.OFFICER:
+        if person is None or current_user.staff_id != person.id:
+            _refuse(f"staff:{staff_id}")
+    else:
+        _unit_in_scope(person.unit if person else None, f"staff:{staff_id}")
+    visible = accounts.visible_unit_ids(current_user)  # a unit head sees what was answered at their counters
+    unit_ids = tuple(visible) if current_user.role == Role.UNIT_HEAD else None
+    board = dashboards.build(person.name, reports.Scope(unit_ids, staff_id=person.id), _period(), _policy())
+    return render_template("dashboard/unit.html", board=board, unit=person.unit, person=person)

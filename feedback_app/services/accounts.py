@@ -1,0 +1,137 @@
+"""Accounts: creating users, passwords, sign-in, ending sessions, and which units a user may see."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..models import Role, Unit, User
+from . import audit
+from .clock import now_utc
+from .staff import find_staff
+
+MIN_PASSWORD = 10
+# Compared against when the username is unknown, so a failed sign-in takes as long either way.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be done; the message says why."""
+
+
+def _unit(code: str | None) -> Unit | None:
+    if not code:
+        return None
+    unit = db.session.scalars(select(Unit).where(Unit.code == code.upper())).first()
+    if unit is None:
+        raise AccountError(f"no unit with code {code}")
+    return unit
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+
+
+def create_user(username: str, name: str, role: Role, password: str, unit_code: str | None = None,
+                staff_key: str | None = None, actor: User | None = None) -> User:
+    """A new account; unit heads need a unit, officers the staff record they are."""
+    username = username.strip().lower()
+    if not username or db.session.scalars(select(User).where(User.username == username)).first():
+        raise AccountError(f"username '{username}' is empty or taken")
+    _check_password(password)
+    unit = _unit(unit_code)
+    staff = None
+    if role == Role.UNIT_HEAD and unit is None:
+        raise AccountError("a unit head needs --unit")
+    if role == Role.OFFICER:
+        staff = find_staff(staff_key or "")
+        if staff is None:
+            raise AccountError("an officer needs --staff with the NIP or code of their staff record")
+        unit = staff.unit
+    user = User(username=username, name=name or username, role=role, unit=unit, staff=staff,
+                password_hash=generate_password_hash(password))
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", actor, f"user:{username}", None,
+                 {"role": role.value, "unit": unit.code if unit else None}, commit=False)
+    db.session.commit()
+    return user
+
+
+def find_user(username: str) -> User | None:
+    """An account by username."""
+    return db.session.scalars(select(User).where(User.username == username.strip().lower())).first()
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with this username and password, or None (without saying which part was wrong)."""
+    user = find_user(username)
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    user.last_login_at = now_utc()
+    db.session.commit()
+    return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The user of a session id "id:version", if the account is active and the version still current."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def end_sessions(user: User, reason: str, actor: User | None = None) -> None:
+    """Invalidate every session of a user (logout, role change, deactivation, password reset)."""
+    user.session_version += 1
+    audit.record(f"user.{reason}", actor or user, f"user:{user.username}", commit=False)
+    db.session.commit()
+
+
+def set_password(user: User, password: str, actor: User | None = None) -> None:
+    """A new password; the user's sessions end."""
+    _check_password(password)
+    user.password_hash = generate_password_hash(password)
+    end_sessions(user, "password_reset", actor)
+
+
+def set_role(user: User, role: Role, unit_code: str | None, actor: User | None = None) -> None:
+    """Change what a user may see; the user's sessions end."""
+    old = {"role": user.role.value, "unit": user.unit.code if user.unit else None}
+    unit = _unit(unit_code) if unit_code else user.unit
+    if role == Role.UNIT_HEAD and unit is None:
+        raise AccountError("a unit head needs a unit")
+    user.role, user.unit = role, unit
+    audit.record("user.role_change", actor, f"user:{user.username}", old,
+                 {"role": role.value, "unit": unit.code if unit else None}, commit=False)
+    end_sessions(user, "sessions_ended", actor)
+
+
+def deactivate(user: User, actor: User | None = None) -> None:
+    """Close an account; its sessions end at once."""
+    user.active = False
+    audit.record("user.deactivate", actor, f"user:{user.username}", {"active": True}, {"active": False},
+                 commit=False)
+    end_sessions(user, "sessions_ended", actor)
+
+
+def visible_unit_ids(user: User) -> set[int] | None:
+    """The units a user may see: None means all (administrator, HR); a unit head sees the unit and its
+    sub-units; an officer sees no unit, only their own results."""
+    if user.role in (Role.ADMIN, Role.HR):
+        return None
+    if user.role == Role.UNIT_HEAD and user.unit_id is not None:
+        ids, frontier = {user.unit_id}, [user.unit_id]
+        while frontier:
+            children = db.session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))).all()
+            frontier = [c for c in children if c not in ids]
+            ids.update(frontier)
+        return ids
+    return set()

@@ -1,0 +1,114 @@
+"""What a unit head's dashboard shows, composed from the SQL aggregates: one function per page."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Question, ServicePoint, Staff, Unit
+from . import reports
+from .counters import unit_ids_of
+from .periods import Period
+from .scoring import Grade, OfficerScore, grade
+
+
+@dataclass(frozen=True)
+class ScoringPolicy:
+    """The configurable parts of scoring (product.md, scoring policy)."""
+
+    printed_weight: bool
+    officer_elements: tuple[str, ...]
+    officer_minimum: int
+    officer_prior_weight: float
+    tz_name: str
+
+
+@dataclass(frozen=True)
+class ElementRow:
+    code: str
+    name: str
+    mean: Fraction
+    value: Fraction  # NRR x 25
+    grade: Grade
+    mark: str  # "weakest", "strongest" or ""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a per-counter, per-sub-unit or trend table."""
+
+    key: str
+    label: str
+    responses: int
+    ikm: Fraction | None
+    grade: Grade | None
+
+
+@dataclass(frozen=True)
+class OfficerLine:
+    staff_id: int
+    name: str
+    position: str
+    score: OfficerScore
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything one dashboard page shows for a scope and a period."""
+
+    title: str
+    period: Period
+    summary: reports.Summary
+    elements: list[ElementRow]
+    counters: list[Row]
+    officers: list[OfficerLine]
+    sub_units: list[Row]
+    trend: list[Row]
+
+
+def element_rows(summary: reports.Summary) -> list[ElementRow]:
+    """The element table: NRR, value on 25-100, grade, with the weakest and strongest marked."""
+    names = dict(db.session.execute(select(Question.code, Question.name_id).where(Question.is_element)).all())
+    answered = [e for e in summary.elements if e.count]
+    if not answered:
+        return []
+    low, high = min(e.mean for e in answered), max(e.mean for e in answered)
+    rows = []
+    for e in answered:
+        mark = "weakest" if e.mean == low and low != high else "strongest" if e.mean == high and low != high else ""
+        rows.append(ElementRow(e.code, names.get(e.code, e.code), e.mean, e.mean * 25, grade(e.mean * 25), mark))
+    return rows
+
+
+def _row(key: str, label: str, s: reports.Summary) -> Row:
+    return Row(key, label, s.responses, s.ikm, s.grade)
+
+
+def build(title: str, scope: reports.Scope, period: Period, policy: ScoringPolicy, trend_periods: int = 4,
+          sub_units: list[Unit] | None = None) -> Dashboard:
+    """The dashboard of a scope (a unit tree, one counter or one officer) for a period."""
+    start, end = period.bounds_utc(policy.tz_name)
+    summary = reports.summary(scope, start, end, policy.printed_weight)
+    counters = reports.by_counter(scope, start, end, policy.printed_weight)
+    points = {i: (code, name) for i, code, name in db.session.execute(
+        select(ServicePoint.id, ServicePoint.code, ServicePoint.name).where(ServicePoint.id.in_(list(counters) or [0]))
+    ).all()}
+    counter_rows = sorted((_row(*points[i], s) for i, s in counters.items()), key=lambda r: r.label)
+    unit_mean = float(summary.ikm) if summary.ikm is not None else 75.0
+    officer_rows = reports.officer_scores(scope, start, end, policy.officer_elements, policy.officer_prior_weight,
+                                          policy.officer_minimum, unit_mean)
+    positions = dict(db.session.execute(
+        select(Staff.id, Staff.position).where(Staff.id.in_([r.staff_id for r in officer_rows] or [0]))
+    ).all())
+    officers = [OfficerLine(r.staff_id, r.name, positions.get(r.staff_id, ""), r.score) for r in officer_rows]
+    sub_rows = []
+    for unit in sub_units or []:
+        sub_scope = reports.Scope(tuple(unit_ids_of(unit)))
+        sub_rows.append(_row(unit.code, unit.name, reports.summary(sub_scope, start, end, policy.printed_weight)))
+    trend = []
+    for earlier in [*period.previous(trend_periods), period]:
+        s, e = earlier.bounds_utc(policy.tz_name)
+        trend.append(_row(earlier.token, earlier.label, reports.summary(scope, s, e, policy.printed_weight)))
+    return Dashboard(title, period, summary, element_rows(summary), counter_rows, officers, sub_rows, trend)

@@ -1,0 +1,62 @@
+"""The unit head's dashboard shows the numbers a hand computation gives, and keeps the period when drilling."""
+import re
+from datetime import datetime, timezone
+
+from feedback_app.models import Role
+
+from . import factories
+from .factories import account, login
+from .test_reports import store
+
+JULY = datetime(2026, 7, 10, 3, 0, tzinfo=timezone.utc)
+
+
+def test_unit_dashboard_numbers_and_drill_down(client, app):
+    one = factories.counter(code="A-01", name="Loket A")
+    two = factories.counter(code="B-01", name="Loket B")
+    rina = factories.staff(one.unit, name="Rina Lubis", position="Verifikator Data")
+    store(one, rina, [3, 3, 2, 4, 3, 3, 4, 2, 3], when=JULY)
+    store(one, rina, [4, 3, 3, 4, 3, 4, 4, 3, 2], when=JULY)
+    store(two, None, [3, 2, 3, 4, 4, 3, 3, 3, 3], when=JULY)
+    store(two, None, [1] * 9, when=JULY, excluded=True)
+    account("kadis", Role.UNIT_HEAD, one.unit)
+    login(client, "kadis")
+
+    html = client.get(f"/dashboard/unit/{one.unit.code}?period=2026-Q3").get_data(as_text=True)
+    assert "Triwulan III 2026" in html
+    assert "IKM <b>78,70</b>" in html and ">B</span> Baik" in html  # 85/27 x 25, excluded one left out
+    assert "Responden: <b>3</b>" in html
+    # U4 (all 4) strongest, U3/U8/U9 (8 of 12) weakest
+    assert re.search(r'<tr class="strongest"><td>U4 Biaya/Tarif</td><td class="n">3</td><td class="n">4,00</td>', html)
+    assert len(re.findall(r'<tr class="weakest">', html)) == 4  # U2, U3, U8, U9 at 2,67
+    assert "Rina Lubis" in html and "data belum cukup" in html
+    # drill down keeps the period
+    assert 'href="/dashboard/counter/A-01?period=2026-Q3"' in html
+    counter = client.get("/dashboard/counter/A-01?period=2026-Q3").get_data(as_text=True)
+    assert "Loket A: Triwulan III 2026" in counter and "IKM <b>" in counter
+    # trend: the four quarters before, then this one
+    assert html.index("Triwulan III 2025") < html.index("Triwulan II 2026") < html.rindex("Triwulan III 2026")
+    assert "<svg" in html
+
+
+def test_bad_period_is_a_400_with_the_reason(client, app):
+    point = factories.counter()
+    account("kadis", Role.UNIT_HEAD, point.unit)
+    login(client, "kadis")
+    response = client.get(f"/dashboard/unit/{point.unit.code}?period=2026-03-01..2026-02-01")
+    assert response.status_code == 400
+    assert "the from-date is after the to-date" in response.get_data(as_text=True)
+
+
+def test_officer_sees_only_own_results(client, app):
+    point = factories.counter()
+    rina = factories.staff(point.unit, name="Rina Lubis")
+    other = factories.staff(point.unit, name="Joko")
+    store(point, rina, [4] * 9, when=JULY)
+    account("rina", Role.OFFICER, staff_member=rina)
+    login(client, "rina")
+    home = client.get("/dashboard/?period=2026-Q3")
+    assert home.headers["Location"].endswith(f"/dashboard/officer/{rina.id}?period=2026-Q3")
+    assert "IKM <b>100,00</b>" in client.get(home.headers["Location"]).get_data(as_text=True)
+    assert client.get(f"/dashboard/officer/{other.id}").status_code == 404
+    assert client.get(f"/dashboard/unit/{point.unit.code}").status_code == 404
