@@ -60,3 +60,51 @@ def test_officer_sees_only_own_results(client, app):
     assert "IKM <b>100,00</b>" in client.get(home.headers["Location"]).get_data(as_text=True)
     assert client.get(f"/dashboard/officer/{other.id}").status_code == 404
     assert client.get(f"/dashboard/unit/{point.unit.code}").status_code == 404
+
+
+def test_profile_breakdown_counts_and_ikm(client, app):
+    point = factories.counter()
+    store(point, None, [4] * 9, when=JULY)
+    store(point, None, [2] * 9, when=JULY)
+    from feedback_app.extensions import db
+    from feedback_app.models import Response
+    first, second = db.session.query(Response).order_by(Response.id).all()
+    first.sex, first.age, second.age = "P", 30, 61
+    db.session.commit()
+    account("kadis", Role.UNIT_HEAD, point.unit)
+    login(client, "kadis")
+    html = client.get(f"/dashboard/unit/{point.unit.code}?period=2026-Q3").get_data(as_text=True)
+    assert re.search(r"<td>Perempuan</td><td class=\"n\">1</td><td class=\"n\">100,00</td>", html)
+    assert re.search(r"<td>Tidak diisi</td><td class=\"n\">1</td><td class=\"n\">50,00</td>", html)
+    assert re.search(r"<td>25-34</td><td class=\"n\">1</td>.*<td>55\+</td><td class=\"n\">1</td>", html, re.S)
+
+
+def test_comments_newest_first_filtered_low_highlighted_and_contacts_shown(client, app):
+    from feedback_app.extensions import db
+    from feedback_app.models import FollowUpContact, Response
+
+    point = factories.counter()
+    store(point, None, [4] * 9, when=JULY)
+    store(point, None, [1] * 9, when=JULY.replace(day=11))
+    store(point, None, [3] * 9, when=JULY.replace(day=12))
+    good, bad, plain = db.session.query(Response).order_by(Response.id).all()
+    good.comment, bad.comment = "Petugas ramah <b>sekali</b>", "Antrian 100% lama, =HYPERLINK()"
+    bad.followup_requested = True
+    db.session.add(FollowUpContact(response_id=bad.id, phone="0812 3456 7890", consent_at=JULY))
+    db.session.commit()
+    account("kadis", Role.UNIT_HEAD, point.unit)
+    login(client, "kadis")
+    url = f"/dashboard/unit/{point.unit.code}/comments?period=2026-Q3"
+    html = client.get(url).get_data(as_text=True)
+    assert "2 responden" in html
+    assert html.index("Antrian 100% lama") < html.index("Petugas ramah")  # newest first
+    assert "&lt;b&gt;sekali&lt;/b&gt;" in html  # escaped
+    assert '<tr class="weakest"><td>11-07-2026 10:00 WIB</td>' in html and "0812 3456 7890" in html
+    only_low = client.get(url + "&low=1").get_data(as_text=True)
+    assert "Antrian" in only_low and "Petugas ramah" not in only_low
+    assert "Petugas ramah" in client.get(url + "&q=RAMAH").get_data(as_text=True)
+    assert "Antrian" not in client.get(url + "&q=ramah").get_data(as_text=True)
+    assert "Antrian" in client.get(url + "&q=100%25").get_data(as_text=True)  # % is searched literally
+    missing = client.get(url + "&page=3")
+    assert missing.status_code == 404 and "page 3 does not exist; pages run from 1 to 1" in missing.get_data(as_text=True)
+    assert client.get(url + "&page=x").status_code == 400

@@ -7,7 +7,7 @@ from fractions import Fraction
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Question, ServicePoint, Staff, Unit
+from ..models import Question, ServicePoint, ServiceType, Staff, Unit
 from . import reports
 from .counters import unit_ids_of
 from .periods import Period
@@ -66,6 +66,7 @@ class Dashboard:
     officers: list[OfficerLine]
     sub_units: list[Row]
     trend: list[Row]
+    profile: dict[str, list[Row]]
 
 
 def element_rows(summary: reports.Summary) -> list[ElementRow]:
@@ -111,4 +112,34 @@ def build(title: str, scope: reports.Scope, period: Period, policy: ScoringPolic
     for earlier in [*period.previous(trend_periods), period]:
         s, e = earlier.bounds_utc(policy.tz_name)
         trend.append(_row(earlier.token, earlier.label, reports.summary(scope, s, e, policy.printed_weight)))
-    return Dashboard(title, period, summary, element_rows(summary), counter_rows, officers, sub_rows, trend)
+    profile = {dimension: profile_rows(scope, start, end, dimension, policy) for dimension in reports.PROFILE_DIMENSIONS}
+    return Dashboard(title, period, summary, element_rows(summary), counter_rows, officers, sub_rows, trend, profile)
+
+
+PROFILE_LABELS = {
+    "sex": {"L": "Laki-laki", "P": "Perempuan"},
+    "education": {"SD": "SD", "SMP": "SMP", "SMA": "SMA/SMK", "D1-D4": "D1-D4", "S1": "S1", "S2+": "S2 ke atas"},
+    "occupation": {"PNS": "PNS", "TNI": "TNI", "POLRI": "POLRI", "SWASTA": "Swasta", "WIRAUSAHA": "Wirausaha",
+                   "LAINNYA": "Lainnya"},
+}
+NOT_SAID = "Tidak diisi"
+
+
+def profile_rows(scope: reports.Scope, start, end, dimension: str, policy: ScoringPolicy) -> list[Row]:
+    """Respondents and IKM per value of one profile dimension, in a fixed order, "Tidak diisi" last."""
+    groups = reports.breakdown(scope, start, end, dimension, policy.printed_weight)
+    if dimension == "service_type":
+        labels = dict(db.session.execute(
+            select(ServiceType.id, ServiceType.name).where(ServiceType.id.in_([k for k in groups if k] or [0]))
+        ).all())
+        order = sorted((k for k in groups if k is not None), key=lambda k: labels.get(k, ""))
+    elif dimension == "age":
+        labels = {label: label for _, _, label in reports.AGE_BANDS}
+        order = [label for _, _, label in reports.AGE_BANDS if label in groups]
+    else:
+        labels = PROFILE_LABELS[dimension]
+        order = [k for k in labels if k in groups]
+    rows = [_row(str(k), labels.get(k, str(k)), groups[k]) for k in order]
+    if None in groups:
+        rows.append(_row("", NOT_SAID, groups[None]))
+    return rows

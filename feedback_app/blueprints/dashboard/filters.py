@@ -1,7 +1,10 @@
 """Template filters for the staff pages: numbers as reports print them, rows for the inline charts."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import format_decimal
+
+from ...services.clock import to_local
 
 from ...services.dashboards import ElementRow
 from ...services.scoring import round2
@@ -26,3 +29,9 @@ def chart_rows(rows) -> list[dict]:
         else:
             result.append({"label": row.label, "value": row.ikm, "grade": row.grade.letter if row.grade else None})
     return result
+
+
+@bp.app_template_filter("local")
+def local_time(instant) -> str:
+    """An instant in the regency's time, as 30-11-2026 14:05 WIB."""
+    return to_local(instant, current_app.config["TIMEZONE"]).strftime("%d-%m-%Y %H:%M %Z")

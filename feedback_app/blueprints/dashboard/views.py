@@ -95,3 +95,33 @@ def officer(staff_id: int):
     unit_ids = tuple(visible) if current_user.role == Role.UNIT_HEAD else None
     board = dashboards.build(person.name, reports.Scope(unit_ids, staff_id=person.id), _period(), _policy())
     return render_template("dashboard/unit.html", board=board, unit=person.unit, person=person)
+
+
+@bp.get("/<kind>/<code>/comments")
+@login_required
+def comments(kind: str, code: str):
+    """Comments and follow-up requests of a unit or counter, newest first, filterable; low scores highlighted."""
+    if kind == "unit":
+        found = _unit_in_scope(db.session.scalars(select(Unit).where(Unit.code == code.upper())).first(),
+                               f"unit:{code}")
+        scope, title = reports.Scope(tuple(unit_ids_of(found))), found.name
+    elif kind == "counter":
+        point = db.session.scalars(select(ServicePoint).where(ServicePoint.code == code.upper())).first()
+        _unit_in_scope(point.unit if point else None, f"counter:{code}")
+        scope, title = reports.Scope((point.unit_id,), service_point_id=point.id), point.name
+    else:
+        abort(404)
+    period = _period()
+    start, end = period.bounds_utc(current_app.config["TIMEZONE"])
+    page = request.args.get("page", "1")
+    if not page.isdigit():
+        abort(400, description=f"page '{page[:20]}' is not a page number")
+    filters = {"q": request.args.get("q", "")[:100], "low": request.args.get("low") == "1",
+               "followup": request.args.get("followup") == "1"}
+    try:
+        rows, total = reports.comments(scope, start, end, filters["q"], filters["low"], filters["followup"],
+                                       int(page))
+    except reports.PageOutOfRange as error:
+        abort(404, description=str(error))
+    return render_template("dashboard/comments.html", rows=rows, total=total, page=int(page), period=period,
+                           title=title, kind=kind, code=code, filters=filters)
