@@ -44,12 +44,11 @@ class Summary:
         return cls(responses, ordered, index, grade(index))
 
 
-def _conditions(scope: Scope, start: datetime, end: datetime) -> list:
-    conditions = [
-        Response.submitted_at >= start,
-        Response.submitted_at < end,
-        Response.excluded.is_(False),
-    ]
+def conditions_for(scope: Scope, start: datetime, end: datetime, include_excluded: bool = False) -> list:
+    """The WHERE conditions selecting a scope's responses in [start, end); excluded ones only if asked."""
+    conditions = [Response.submitted_at >= start, Response.submitted_at < end]
+    if not include_excluded:
+        conditions.append(Response.excluded.is_(False))
     if scope.unit_ids is not None:
         conditions.append(Response.unit_id.in_(scope.unit_ids))
     if scope.service_point_id is not None:
@@ -61,7 +60,7 @@ def _conditions(scope: Scope, start: datetime, end: datetime) -> list:
 
 def summary(scope: Scope, start: datetime, end: datetime, printed_weight: bool = False) -> Summary:
     """Response count, element totals and IKM of a scope between two UTC instants [start, end)."""
-    conditions = _conditions(scope, start, end)
+    conditions = conditions_for(scope, start, end)
     count = db.session.scalar(select(func.count()).select_from(Response).where(*conditions)) or 0
     rows = db.session.execute(
         select(Question.code, func.sum(Answer.value), func.count(Answer.value))
@@ -77,7 +76,7 @@ def summary(scope: Scope, start: datetime, end: datetime, printed_weight: bool =
 def _grouped(key, scope: Scope, start: datetime, end: datetime, printed_weight: bool,
              include_unknown: bool = False) -> dict:
     """Summaries per value of a key expression (None collects the responses without a value, if asked)."""
-    conditions = _conditions(scope, start, end)
+    conditions = conditions_for(scope, start, end)
     if not include_unknown:
         conditions.append(key.is_not(None))
     counts = dict(db.session.execute(
@@ -135,7 +134,7 @@ def officer_scores(scope: Scope, start: datetime, end: datetime, officer_element
                    prior_weight: float, minimum: int, unit_mean: float) -> list[OfficerRow]:
     """Officer scores from the elements officers control: per response the mean of those answers x 25,
     then per officer the count, sum and sum of squares of those per-response scores (all in SQL)."""
-    conditions = _conditions(scope, start, end)
+    conditions = conditions_for(scope, start, end)
     per_response = (
         select(Response.staff_id.label("staff_id"), (func.avg(Answer.value * 1.0) * 25).label("score"))
         .select_from(Answer)
@@ -202,7 +201,7 @@ def comments(scope: Scope, start: datetime, end: datetime, text: str = "", low_o
         .group_by(Answer.response_id)
         .subquery()
     )
-    conditions = _conditions(scope, start, end)
+    conditions = conditions_for(scope, start, end)
     conditions.append((Response.comment.is_not(None)) | Response.followup_requested.is_(True))
     if text:
         conditions.append(Response.comment.icontains(text.strip()[:100], autoescape=True))

@@ -1,13 +1,13 @@
 """Dashboard routes: every query's scope comes from the signed-in user, never from the request."""
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import Role, ServicePoint, Staff, Unit
-from ...services import accounts, audit, clock, dashboards, periods, reports
+from ...services import accounts, audit, clock, dashboards, exports, periods, reports
 from ...services.counters import unit_ids_of
 from . import bp
 
@@ -101,16 +101,7 @@ def officer(staff_id: int):
 @login_required
 def comments(kind: str, code: str):
     """Comments and follow-up requests of a unit or counter, newest first, filterable; low scores highlighted."""
-    if kind == "unit":
-        found = _unit_in_scope(db.session.scalars(select(Unit).where(Unit.code == code.upper())).first(),
-                               f"unit:{code}")
-        scope, title = reports.Scope(tuple(unit_ids_of(found))), found.name
-    elif kind == "counter":
-        point = db.session.scalars(select(ServicePoint).where(ServicePoint.code == code.upper())).first()
-        _unit_in_scope(point.unit if point else None, f"counter:{code}")
-        scope, title = reports.Scope((point.unit_id,), service_point_id=point.id), point.name
-    else:
-        abort(404)
+    scope, title, _, _ = _scope_of(kind, code)
     period = _period()
     start, end = period.bounds_utc(current_app.config["TIMEZONE"])
     page = request.args.get("page", "1")
@@ -125,3 +116,66 @@ def comments(kind: str, code: str):
         abort(404, description=str(error))
     return render_template("dashboard/comments.html", rows=rows, total=total, page=int(page), period=period,
                            title=title, kind=kind, code=code, filters=filters)
+
+
+def _scope_of(kind: str, code: str) -> tuple[reports.Scope, str, Unit | None, ServicePoint | None]:
+    """The scope of a unit or counter page, checked against the signed-in user."""
+    if kind == "unit":
+        found = _unit_in_scope(db.session.scalars(select(Unit).where(Unit.code == code.upper())).first(),
+                               f"unit:{code}")
+        return reports.Scope(tuple(unit_ids_of(found))), found.name, found, None
+    if kind == "counter":
+        point = db.session.scalars(select(ServicePoint).where(ServicePoint.code == code.upper())).first()
+        _unit_in_scope(point.unit if point else None, f"counter:{code}")
+        return reports.Scope((point.unit_id,), service_point_id=point.id), point.name, point.unit, point
+    abort(404)
+
+
+def _download(body, fmt: str, filename: str) -> Response:
+    mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/<kind>/<code>/tables.<fmt>")
+@login_required
+def export_tables(kind: str, code: str, fmt: str):
+    """The dashboard's tables: XLSX with a sheet each, or CSV of one table (?table=Unsur)."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    scope, title, found_unit, point = _scope_of(kind, code)
+    period = _period()
+    board = dashboards.build(title, scope, period, _policy(),
+                             sub_units=list(found_unit.children) if kind == "unit" else None)
+    nips = dict(db.session.execute(
+        select(Staff.id, func.coalesce(Staff.nip, Staff.code)).where(Staff.id.in_([o.staff_id for o in board.officers] or [0]))
+    ).all())
+    tables = exports.dashboard_tables(board, nips)
+    filename = f"skm-{code.lower()}-{period.token}"
+    if fmt == "xlsx":
+        return _download(exports.to_xlsx([(t.name, t.headers, t.rows, t.text_columns) for t in tables]), fmt, filename)
+    wanted = request.args.get("table", "Unsur")
+    table = next((t for t in tables if t.name == wanted), None)
+    if table is None:
+        abort(400, description=f"unknown table '{wanted[:40]}'; tables: {', '.join(t.name for t in tables)}")
+    return _download(stream_with_context(exports.to_csv(table.headers, table.rows)), fmt,
+                     f"{filename}-{table.name.lower().replace(' ', '-')}")
+
+
+@bp.get("/<kind>/<code>/responses.<fmt>")
+@login_required
+def export_responses(kind: str, code: str, fmt: str):
+    """Every response in scope and period, one row each (flagged ones included and marked)."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    scope, _, _, _ = _scope_of(kind, code)
+    period = _period()
+    start, end = period.bounds_utc(current_app.config["TIMEZONE"])
+    rows = exports.response_rows(scope, start, end, current_app.config["TIMEZONE"])
+    filename = f"skm-responden-{code.lower()}-{period.token}"
+    if fmt == "xlsx":
+        return _download(exports.to_xlsx([("Responden", exports.RESPONSE_HEADERS, rows,
+                                           exports.RESPONSE_TEXT_COLUMNS)]), fmt, filename)
+    return _download(stream_with_context(exports.to_csv(exports.RESPONSE_HEADERS, rows)), fmt, filename)

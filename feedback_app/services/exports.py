@@ -1,0 +1,164 @@
+"""CSV and XLSX exports: Indonesian headers, numbers as numbers, NIP as text, every text cell formula-safe."""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import and_, case, func, select
+
+from ..extensions import db
+from ..models import Answer, FollowUpContact, Question, Response, ServicePoint, ServiceType, Staff, Unit
+from . import reports
+from .clock import to_local
+from .dashboards import Dashboard
+from .scoring import round2
+from .survey import PHONE_RE
+
+DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: str) -> str:
+    """A text cell no spreadsheet will run: one starting with = + - @ tab or CR gets a leading apostrophe."""
+    return "'" + value if value.startswith(DANGEROUS_START) else value
+
+
+@dataclass(frozen=True)
+class Table:
+    """One exportable table: a sheet name, Indonesian headers, rows of cells, and which columns are text only."""
+
+    name: str
+    headers: tuple[str, ...]
+    rows: list[tuple]
+    text_columns: frozenset[int] = frozenset()
+
+
+def _number(value):
+    if value is None:
+        return None
+    if isinstance(value, (Fraction, Decimal)):
+        return float(round2(value))
+    if isinstance(value, float):
+        return float(round2(value))
+    return value
+
+
+def dashboard_tables(board: Dashboard, nips: dict[int, str | None]) -> list[Table]:
+    """The dashboard's tables, as HR and unit heads paste them into their own reports."""
+    s = board.summary
+    tables = [
+        Table("Ringkasan", ("Periode", "Responden", "IKM", "Mutu", "Kinerja unit"),
+              [(board.period.label, s.responses, _number(s.ikm), s.grade.letter if s.grade else None,
+                s.grade.label if s.grade else None)]),
+        Table("Unsur", ("Kode", "Unsur", "Jumlah jawaban", "NRR", "Nilai (25-100)", "Mutu", "Catatan"),
+              [(e.code, e.name, next(t.count for t in s.elements if t.code == e.code), _number(e.mean),
+                _number(e.value), e.grade.letter, {"weakest": "terendah", "strongest": "tertinggi"}.get(e.mark, ""))
+               for e in board.elements]),
+    ]
+    for name, rows in (("Sub-unit", board.sub_units), ("Loket", board.counters), ("Tren", board.trend)):
+        tables.append(Table(name, ("Kode", "Nama", "Responden", "IKM", "Mutu"),
+                            [(r.key, r.label, r.responses, _number(r.ikm), r.grade.letter if r.grade else None)
+                             for r in rows], frozenset({0})))
+    tables.append(Table(
+        "Petugas", ("NIP/Kode", "Nama", "Jabatan", "Responden", "Nilai", "Batas bawah 95%", "Batas atas 95%",
+                    "Nilai disesuaikan", "Data cukup"),
+        [(nips.get(o.staff_id) or "", o.name, o.position, o.score.count, _number(o.score.mean),
+          _number(o.score.low), _number(o.score.high), _number(o.score.shrunk), "ya" if o.score.sufficient else "tidak")
+         for o in board.officers],
+        frozenset({0}),
+    ))
+    for dimension, rows in board.profile.items():
+        tables.append(Table(f"Profil {dimension}", ("Kelompok", "Responden", "IKM", "Mutu"),
+                            [(r.label, r.responses, _number(r.ikm), r.grade.letter if r.grade else None)
+                             for r in rows]))
+    return tables
+
+
+RESPONSE_HEADERS = ("No", "Waktu", "Unit", "Loket", "Petugas", "NIP/Kode petugas", "Verifikasi", "Jenis layanan",
+                    "Jenis kelamin", "Usia", "Pendidikan", "Pekerjaan", *[f"U{i}" for i in range(1, 10)], "IKM responden",
+                    "Kritik/saran", "Minta tindak lanjut", "Telepon", "E-mail", "Tanda integritas", "Dikecualikan")
+RESPONSE_TEXT_COLUMNS = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 22, 24, 25, 26})
+
+
+def response_rows(scope: reports.Scope, start: datetime, end: datetime, tz_name: str,
+                  include_excluded: bool = True, batch: int = 2000) -> Iterator[tuple]:
+    """One row per response in scope, answers U1..U9 pivoted in SQL, streamed in batches."""
+    element = and_(Question.id == Answer.question_id, Question.is_element.is_(True))
+    pivot = [func.max(case((Question.code == f"U{i}", Answer.value))).label(f"u{i}") for i in range(1, 10)]
+    per_response = (
+        select(Answer.response_id.label("rid"), *pivot, (func.avg(Answer.value * 1.0) * 25).label("score"))
+        .join(Question, element).group_by(Answer.response_id).subquery()
+    )
+    conditions = reports.conditions_for(scope, start, end, include_excluded)
+    query = (
+        select(Response, Unit.name, ServicePoint.name, Staff.name, Staff.nip, Staff.code, ServiceType.name,
+               FollowUpContact.phone, FollowUpContact.email, per_response)
+        .join(Unit, Unit.id == Response.unit_id)
+        .join(ServicePoint, ServicePoint.id == Response.service_point_id)
+        .outerjoin(Staff, Staff.id == Response.staff_id)
+        .outerjoin(ServiceType, ServiceType.id == Response.service_type_id)
+        .outerjoin(FollowUpContact, FollowUpContact.response_id == Response.id)
+        .outerjoin(per_response, per_response.c.rid == Response.id)
+        .where(*conditions)
+        .order_by(Response.submitted_at, Response.id)
+        .execution_options(yield_per=batch)
+    )
+    for number, row in enumerate(db.session.execute(query), start=1):
+        r = row[0]
+        answers = [getattr(row, f"u{i}") for i in range(1, 10)]
+        yield (number, to_local(r.submitted_at, tz_name).strftime("%Y-%m-%d %H:%M"), row[1], row[2], row[3] or "",
+               row[4] or row[5] or "", r.verification.value, row[6] or "", r.sex or "",
+               r.age, r.education or "", r.occupation or "", *answers,
+               _number(float(row.score)) if row.score is not None else None, r.comment or "",
+               "ya" if r.followup_requested else "tidak", row[7] or "", row[8] or "", r.integrity_flags,
+               "ya" if r.excluded else "tidak")
+
+
+def to_csv(table_headers: Iterable[str], rows: Iterable[tuple]) -> Iterator[str]:
+    """CSV lines (UTF-8 with BOM for Excel), text cells neutralised against formula injection."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(table_headers)
+    yield buffer.getvalue()
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(["" if v is None else safe_text(v) if isinstance(v, str) else v for v in row])
+        yield buffer.getvalue()
+
+
+def to_xlsx(tables: list[tuple[str, tuple[str, ...], Iterable[tuple], frozenset[int]]]) -> bytes:
+    """A workbook, one sheet per table; text cells are stored as text (never formulas), numbers as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    for name, headers, rows, text_columns in tables:
+        sheet = workbook.create_sheet(name[:31])
+        bold = []
+        for header in headers:
+            cell = WriteOnlyCell(sheet, value=header)
+            cell.font = Font(bold=True)
+            bold.append(cell)
+        sheet.append(bold)
+        for row in rows:
+            cells = []
+            for index, value in enumerate(row):
+                if isinstance(value, str) or (index in text_columns and value is not None):
+                    text = str(value)
+                    cell = WriteOnlyCell(sheet, value=text if PHONE_RE.match(text) else safe_text(text))
+                    cell.data_type = "s"
+                    cell.number_format = "@"
+                else:
+                    cell = WriteOnlyCell(sheet, value=value)
+                cells.append(cell)
+            sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

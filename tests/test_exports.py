@@ -1,0 +1,83 @@
+"""Exports open cleanly: Indonesian headers, numbers as numbers, NIP as text, no formula ever runs."""
+import csv
+import io
+from datetime import datetime, timezone
+
+from openpyxl import load_workbook
+
+from feedback_app.extensions import db
+from feedback_app.models import FollowUpContact, Response, Role
+from feedback_app.services.exports import safe_text
+
+from . import factories
+from .factories import account, login
+from .test_reports import store
+
+JULY = datetime(2026, 7, 10, 3, 0, tzinfo=timezone.utc)
+
+
+def _setup(client):
+    point = factories.counter(code="A-01", name="Loket A")
+    rina = factories.staff(point.unit, name="=cmd|' /C calc'!A0")
+    store(point, rina, [3, 3, 2, 4, 3, 3, 4, 2, 3], when=JULY)
+    store(point, rina, [4, 3, 3, 4, 3, 4, 4, 3, 2], when=JULY)
+    store(point, None, [3, 2, 3, 4, 4, 3, 3, 3, 3], when=JULY)
+    bad = db.session.query(Response).order_by(Response.id).first()
+    bad.comment, bad.followup_requested = '=HYPERLINK("http://evil.example","klik")', True
+    db.session.add(FollowUpContact(response_id=bad.id, phone="+62 812 3456 7890", consent_at=JULY))
+    db.session.commit()
+    account("kadis", Role.UNIT_HEAD, point.unit)
+    login(client, "kadis")
+    return point, rina
+
+
+def test_safe_text_neutralises_every_dangerous_start():
+    for value in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"):
+        assert safe_text(value) == "'" + value
+    assert safe_text("Antrian lama") == "Antrian lama"
+
+
+def test_tables_workbook_has_numbers_and_text_where_they_belong(client, app):
+    point, rina = _setup(client)
+    response = client.get(f"/dashboard/unit/{point.unit.code}/tables.xlsx?period=2026-Q3")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.data))
+    assert {"Ringkasan", "Unsur", "Loket", "Petugas", "Tren"} <= set(book.sheetnames)
+    summary = list(book["Ringkasan"].iter_rows(values_only=True))
+    assert summary[0] == ("Periode", "Responden", "IKM", "Mutu", "Kinerja unit")
+    assert summary[1] == ("Triwulan III 2026", 3, 78.7, "B", "Baik")
+    officers = book["Petugas"]
+    assert officers["A2"].value == rina.nip and officers["A2"].data_type == "s"  # NIP as text, all 18 digits
+    assert officers["B2"].value == "'=cmd|' /C calc'!A0"  # a name that looks like a formula is neutralised
+
+
+def test_responses_export_pivots_answers_and_is_formula_safe(client, app):
+    point, rina = _setup(client)
+    book = load_workbook(io.BytesIO(client.get(
+        f"/dashboard/unit/{point.unit.code}/responses.xlsx?period=2026-Q3").data))
+    rows = list(book["Responden"].iter_rows(values_only=True))
+    header, first = rows[0], rows[1]
+    assert header[:3] == ("No", "Waktu", "Unit") and header[12:21] == tuple(f"U{i}" for i in range(1, 10))
+    assert first[1] == "2026-07-10 10:00" and first[5] == rina.nip
+    assert first[12:21] == (3, 3, 2, 4, 3, 3, 4, 2, 3)
+    assert first[22] == "'=HYPERLINK(\"http://evil.example\",\"klik\")"
+    assert first[24] == "+62 812 3456 7890"  # a phone number stays readable
+    assert len(rows) == 4
+
+    text = client.get(f"/dashboard/unit/{point.unit.code}/responses.csv?period=2026-Q3").get_data(as_text=True)
+    records = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert records[1][22] == "'=HYPERLINK(\"http://evil.example\",\"klik\")"
+    assert records[1][24] == "'+62 812 3456 7890"
+    assert records[1][12:21] == ["3", "3", "2", "4", "3", "3", "4", "2", "3"]
+
+
+def test_exports_are_scoped_and_reject_unknown_tables(client, app):
+    point, _ = _setup(client)
+    other = factories.counter(code="Z-01", unit_name="Unit Lain")
+    assert client.get(f"/dashboard/unit/{other.unit.code}/responses.csv?period=2026-Q3").status_code == 404
+    assert client.get("/dashboard/counter/Z-01/tables.xlsx").status_code == 404
+    response = client.get(f"/dashboard/unit/{point.unit.code}/tables.csv?period=2026-Q3&table=Gaji")
+    assert response.status_code == 400 and "unknown table &#39;Gaji&#39;" in response.get_data(as_text=True)
+    csv_text = client.get(f"/dashboard/unit/{point.unit.code}/tables.csv?period=2026-Q3&table=Unsur").get_data(
+        as_text=True)
+    assert csv_text.lstrip("\ufeff").startswith("Kode,Unsur,Jumlah jawaban,NRR,Nilai (25-100),Mutu,Catatan")
