@@ -25,6 +25,12 @@ class ScoringPolicy:
     tz_name: str
 
 
+def policy_from_config(cfg) -> ScoringPolicy:
+    """The scoring policy from the app's settings."""
+    return ScoringPolicy(bool(cfg["SKM_PRINTED_WEIGHT"]), tuple(cfg["OFFICER_ELEMENTS"]),
+                         int(cfg["OFFICER_MIN_RESPONSES"]), float(cfg["OFFICER_PRIOR_WEIGHT"]), cfg["TIMEZONE"])
+
+
 @dataclass(frozen=True)
 class ElementRow:
     code: str
@@ -143,3 +149,25 @@ def profile_rows(scope: reports.Scope, start, end, dimension: str, policy: Scori
     if None in groups:
         rows.append(_row("", NOT_SAID, groups[None]))
     return rows
+
+
+@dataclass(frozen=True)
+class PublicResult:
+    """What the public may see of a unit in a period: index, grade, count, elements; no comments, no officers."""
+
+    title: str
+    period: Period
+    summary: reports.Summary
+    elements: list[ElementRow]
+    sub_units: list[Row]
+    provisional: bool  # the period has not ended yet
+
+
+def public_result(title: str, unit_ids: tuple[int, ...] | None, period: Period, policy: ScoringPolicy,
+                  sub_units: list[Unit], today) -> PublicResult:
+    """The published results of a unit (None: the whole regency) and its sub-units for a period."""
+    start, end = period.bounds_utc(policy.tz_name)
+    summary = reports.summary(reports.Scope(unit_ids), start, end, policy.printed_weight)
+    rows = [_row(u.code, u.name, reports.summary(reports.Scope(tuple(unit_ids_of(u))), start, end,
+                                                 policy.printed_weight)) for u in sub_units]
+    return PublicResult(title, period, summary, element_rows(summary), rows, today <= period.last)

@@ -13,10 +13,7 @@ from . import bp
 
 
 def _policy() -> dashboards.ScoringPolicy:
-    cfg = current_app.config
-    return dashboards.ScoringPolicy(cfg["SKM_PRINTED_WEIGHT"], tuple(cfg["OFFICER_ELEMENTS"]),
-                                    int(cfg["OFFICER_MIN_RESPONSES"]), float(cfg["OFFICER_PRIOR_WEIGHT"]),
-                                    cfg["TIMEZONE"])
+    return dashboards.policy_from_config(current_app.config)
 
 
 def _period() -> periods.Period:

@@ -11,9 +11,11 @@ from flask import (
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
+from sqlalchemy import select
 
-from ...extensions import limiter
-from ...services import clock, counters, qr, responses, survey
+from ...extensions import db, limiter
+from ...models import Unit
+from ...services import clock, counters, dashboards, periods, qr, responses, survey
 from . import bp
 from .messages import EDUCATION_LABELS, ERRORS, OCCUPATION_LABELS, SEX_LABELS
 
@@ -176,3 +178,36 @@ def staff_photo(staff_id: int):
     response.mimetype = found[1]
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+def _public_period():
+    """?period= or, by default, the last quarter that has ended; a bad one is a 400 with the reason."""
+    token = request.args.get("period")
+    if token:
+        try:
+            return periods.parse(token)
+        except periods.PeriodError as error:
+            abort(400, description=str(error))
+    today = clock.to_local(clock.now_utc(), current_app.config["TIMEZONE"]).date()
+    return periods.containing("quarter", today).previous(1)[0]
+
+
+@bp.get("/hasil")
+@bp.get("/hasil/<code>")
+def results(code: str | None = None):
+    """Published survey results of the regency or one unit: IKM, grade, respondents, elements."""
+    cfg = current_app.config
+    if code is None:
+        unit, unit_ids, title = None, None, cfg["REGION_NAME"]
+        top = select(Unit).where(Unit.parent_id.is_(None), Unit.active).order_by(Unit.name)
+        children = db.session.scalars(top).all()
+    else:
+        unit = db.session.scalars(select(Unit).where(Unit.code == code.upper(), Unit.active)).first()
+        if unit is None:
+            abort(404)
+        unit_ids, title = tuple(counters.unit_ids_of(unit)), unit.name
+        children = [c for c in unit.children if c.active]
+    policy = dashboards.policy_from_config(cfg)
+    today = clock.to_local(clock.now_utc(), cfg["TIMEZONE"]).date()
+    result = dashboards.public_result(title, unit_ids, _public_period(), policy, children, today)
+    return render_template("public/results.html", result=result, unit=unit)
