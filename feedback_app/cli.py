@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(qr_group)
     app.cli.add_command(staff_group)
     app.cli.add_command(users_group)
+    app.cli.add_command(tokens_group)
 
 
 @click.group("roster")
@@ -247,3 +248,30 @@ def users_deactivate(username: str) -> None:
         raise click.ClickException(f"no account {username}")
     accounts.deactivate(user)
     click.echo(f"{user.username} deactivated")
+
+
+@click.group("tokens")
+def tokens_group() -> None:
+    """API tokens (a token sees what its owner sees)."""
+
+
+@tokens_group.command("create")
+@click.argument("username")
+@click.option("--name", required=True, help="What the token is for, e.g. SIMPEG BKPSDM.")
+def tokens_create(username: str, name: str) -> None:
+    """Create a token for USERNAME and print it once."""
+    user = accounts.find_user(username)
+    if user is None or not user.active:
+        raise click.ClickException(f"no active account {username}")
+    token, plain = accounts.create_token(user, name)
+    click.echo(f"token {token.id} for {user.username} ({name}); it is shown only now:")
+    click.echo(plain)
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token by its number."""
+    if accounts.revoke_token(token_id) is None:
+        raise click.ClickException(f"no token {token_id}")
+    click.echo(f"token {token_id} revoked")

@@ -6,6 +6,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .api.errors import error_response
+
 PAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
     403: (_l("Not allowed"), _l("You are not allowed to open this page.")),
@@ -29,6 +31,9 @@ def render_error(status: int, reason: str | None = None):
 def register(app: Flask) -> None:
     """Install the handlers on the app."""
 
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
         if request.endpoint == "public.submit" and request.view_args:
@@ -41,7 +46,10 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         # A reason given with abort(400, description=...) is shown; Werkzeug's stock descriptions are not.
         reason = error.description if error.description != type(error).description else None
-        response = render_error(error.code or 500, reason)
+        if wants_json():
+            response = error_response(error.code or 500, reason)
+        else:
+            response = render_error(error.code or 500, reason)
         if error.code == 429:
             response.headers["Retry-After"] = "60"
         return response
@@ -49,4 +57,4 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        return render_error(500)
+        return error_response(500) if wants_json() else render_error(500)

@@ -2,11 +2,11 @@
 from .base import Base, utcnow
 from .staff import AsnType, DutyShift, Staff
 from .survey import Answer, FollowUpContact, Question, Questionnaire, Response, Verification
-from .users import AuditEvent, Role, User
+from .users import ApiToken, AuditEvent, Role, User
 from .units import OpeningHours, ServicePoint, ServiceType, Unit, service_point_service_types
 
 __all__ = [
-    "Answer", "AsnType", "AuditEvent", "Role", "User", "Base", "DutyShift", "FollowUpContact", "OpeningHours", "Question", "Questionnaire",
+    "Answer", "ApiToken", "AsnType", "AuditEvent", "Role", "User", "Base", "DutyShift", "FollowUpContact", "OpeningHours", "Question", "Questionnaire",
     "Response", "ServicePoint", "ServiceType", "Staff", "Unit", "Verification", "service_point_service_types",
     "utcnow",
 ]

@@ -1,11 +1,14 @@
 """Accounts: creating users, passwords, sign-in, ending sessions, and which units a user may see."""
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import Role, Unit, User
+from ..models import ApiToken, Role, Unit, User
 from . import audit
 from .clock import now_utc
 from .staff import find_staff
@@ -135,3 +138,44 @@ def visible_unit_ids(user: User) -> set[int] | None:
             ids.update(frontier)
         return ids
     return set()
+
+
+TOKEN_PREFIX = "skm_"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new API token for a user; the plain token is returned once and never stored."""
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name[:120] or "token", token_hash=_token_hash(plain))
+    db.session.add(token)
+    db.session.flush()
+    audit.record("token.create", user, f"token:{token.id}", None, {"name": token.name}, commit=False)
+    db.session.commit()
+    return token, plain
+
+
+def revoke_token(token_id: int) -> ApiToken | None:
+    """Revoke a token for good."""
+    token = db.session.get(ApiToken, token_id)
+    if token is not None and not token.revoked:
+        token.revoked = True
+        audit.record("token.revoke", token.user, f"token:{token.id}", {"revoked": False}, {"revoked": True},
+                     commit=False)
+        db.session.commit()
+    return token
+
+
+def user_for_token(plain: str) -> User | None:
+    """The active owner of a valid, unrevoked token."""
+    if not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
+        return None
+    token = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_hash(plain))).first()
+    if token is None or token.revoked or not token.user.active:
+        return None
+    token.last_used_at = now_utc()
+    db.session.commit()
+    return token.user

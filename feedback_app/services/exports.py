@@ -85,8 +85,9 @@ RESPONSE_TEXT_COLUMNS = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 22, 24, 25, 2
 
 
 def response_rows(scope: reports.Scope, start: datetime, end: datetime, tz_name: str,
-                  include_excluded: bool = True, batch: int = 2000) -> Iterator[tuple]:
-    """One row per response in scope, answers U1..U9 pivoted in SQL, streamed in batches."""
+                  include_excluded: bool = True, batch: int = 2000, offset: int = 0,
+                  limit: int | None = None) -> Iterator[tuple]:
+    """One row per response in scope (or a page of them), answers U1..U9 pivoted in SQL, streamed in batches."""
     element = and_(Question.id == Answer.question_id, Question.is_element.is_(True))
     pivot = [func.max(case((Question.code == f"U{i}", Answer.value))).label(f"u{i}") for i in range(1, 10)]
     per_response = (
@@ -105,9 +106,10 @@ def response_rows(scope: reports.Scope, start: datetime, end: datetime, tz_name:
         .outerjoin(per_response, per_response.c.rid == Response.id)
         .where(*conditions)
         .order_by(Response.submitted_at, Response.id)
+        .offset(offset).limit(limit)
         .execution_options(yield_per=batch)
     )
-    for number, row in enumerate(db.session.execute(query), start=1):
+    for number, row in enumerate(db.session.execute(query), start=offset + 1):
         r = row[0]
         answers = [getattr(row, f"u{i}") for i in range(1, 10)]
         yield (number, to_local(r.submitted_at, tz_name).strftime("%Y-%m-%d %H:%M"), row[1], row[2], row[3] or "",

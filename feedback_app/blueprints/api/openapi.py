@@ -1,0 +1,134 @@
+"""The OpenAPI 3.1 document of /api/v1, kept beside the views it describes (a test checks they agree)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+UNIT = {"type": "object", "required": ["code", "name"],
+        "properties": {"code": {"type": "string"}, "name": {"type": "string"}}}
+PERIOD = {"type": "object", "required": ["token", "label", "first_day", "last_day"],
+          "properties": {"token": {"type": "string", "examples": ["2026-Q3"]}, "label": {"type": "string"},
+                         "first_day": {"type": "string", "format": "date"},
+                         "last_day": {"type": "string", "format": "date"}}}
+NUMBER_OR_NULL = {"type": ["number", "null"]}
+SUMMARY_FIELDS = {"responses": {"type": "integer"}, "ikm": NUMBER_OR_NULL,
+                  "grade": {"type": ["string", "null"], "enum": ["A", "B", "C", "D", None]},
+                  "grade_label": {"type": ["string", "null"]}}
+ELEMENT = {"type": "object", "required": ["code", "name", "answers", "nrr", "value", "grade", "mark"],
+           "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "answers": {"type": "integer"},
+                          "nrr": {"type": "number"}, "value": {"type": "number"},
+                          "grade": {"type": "string", "enum": ["A", "B", "C", "D"]},
+                          "mark": {"type": ["string", "null"], "enum": ["weakest", "strongest", None]}}}
+
+
+def _envelope(extra: dict, required: list[str]) -> dict:
+    return {"type": "object", "required": ["unit", "period", *required],
+            "properties": {"unit": {"$ref": "#/components/schemas/Unit"},
+                           "period": {"$ref": "#/components/schemas/Period"}, **extra}}
+
+
+SCHEMAS = {
+    "Unit": UNIT,
+    "Period": PERIOD,
+    "Element": ELEMENT,
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["status", "code", "message"],
+        "properties": {"status": {"type": "integer"}, "code": {"type": "string"}, "message": {"type": "string"}}}}},
+    "UnitSummary": _envelope({**SUMMARY_FIELDS, "elements": {"type": "array", "items": {"$ref": "#/components/schemas/Element"}}},
+                             ["responses", "ikm", "grade", "grade_label", "elements"]),
+    "UnitElements": _envelope({"elements": {"type": "array", "items": {"$ref": "#/components/schemas/Element"}}},
+                              ["elements"]),
+    "UnitCounters": _envelope({"counters": {"type": "array", "items": {
+        "type": "object", "required": ["code", "name", "responses", "ikm", "grade", "grade_label"],
+        "properties": {"code": {"type": "string"}, "name": {"type": "string"}, **SUMMARY_FIELDS}}}}, ["counters"]),
+    "UnitOfficers": _envelope({"officers": {"type": "array", "items": {
+        "type": "object", "required": ["nip", "name", "responses", "score", "low", "high", "shrunk", "sufficient"],
+        "properties": {"nip": {"type": ["string", "null"], "description": "NIP, or the staff code of non-ASN staff"},
+                       "name": {"type": "string"}, "responses": {"type": "integer"}, "score": NUMBER_OR_NULL,
+                       "low": NUMBER_OR_NULL, "high": NUMBER_OR_NULL, "shrunk": NUMBER_OR_NULL,
+                       "sufficient": {"type": "boolean"}}}}}, ["officers"]),
+    "UnitResponses": _envelope({
+        "page": {"type": "integer"}, "per_page": {"type": "integer", "maximum": 200}, "total": {"type": "integer"},
+        "next": {"type": ["string", "null"]},
+        "responses": {"type": "array", "items": {
+            "type": "object",
+            "required": ["number", "submitted_at", "unit", "counter", "officer", "officer_nip", "verification",
+                         "answers", "score", "comment", "followup_requested", "integrity_flags", "excluded"],
+            "properties": {
+                "number": {"type": "integer"}, "submitted_at": {"type": "string", "description": "local time, WIB"},
+                "unit": {"type": "string"}, "counter": {"type": "string"}, "officer": {"type": ["string", "null"]},
+                "officer_nip": {"type": ["string", "null"]},
+                "verification": {"type": "string", "enum": ["verified", "roster", "unattributed"]},
+                "service_type": {"type": ["string", "null"]}, "sex": {"type": ["string", "null"]},
+                "age": {"type": ["integer", "null"]}, "education": {"type": ["string", "null"]},
+                "occupation": {"type": ["string", "null"]},
+                "answers": {"type": "object", "additionalProperties": {"type": ["integer", "null"]}},
+                "score": NUMBER_OR_NULL, "comment": {"type": ["string", "null"]},
+                "followup_requested": {"type": "boolean"},
+                "integrity_flags": {"type": "array", "items": {"type": "string"}}, "excluded": {"type": "boolean"}}}}},
+        ["page", "per_page", "total", "next", "responses"]),
+}
+
+CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}, "example": "DISDUKCAPIL"}
+PERIOD_PARAM = {"name": "period", "in": "query", "required": True, "schema": {"type": "string"},
+                "description": "2026, 2026-S1, 2026-Q3, 2026-M07 or 2026-01-01..2026-03-31 (days in WIB)",
+                "example": "2026-Q3"}
+ERRORS = {str(s): {"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"},
+                                                                         "example": {"error": {"status": s, "code": c, "message": m}}}}}
+          for s, c, d, m in ((400, "bad_request", "Bad parameter", "'2026-Q5' is not a period like 2026, 2026-S1, 2026-Q3 or 2026-M07"),
+                             (401, "invalid_token", "Missing or bad token", "the token is unknown, revoked or malformed"),
+                             (404, "not_found", "Not in your scope or not there", "no unit NOPE in your scope"))}
+
+
+def _get(summary: str, schema: str, example: dict, extra_parameters: list | None = None) -> dict:
+    return {"get": {
+        "summary": summary, "security": [{"bearer": []}], "parameters": [CODE, PERIOD_PARAM, *(extra_parameters or [])],
+        "responses": {"200": {"description": "OK", "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{schema}"}, "example": example}}}, **ERRORS},
+    }}
+
+
+_UNIT = {"code": "DISDUKCAPIL", "name": "Dinas Kependudukan dan Pencatatan Sipil"}
+_PERIOD = {"token": "2026-Q3", "label": "Triwulan III 2026", "first_day": "2026-07-01", "last_day": "2026-09-30"}
+_ELEMENT = {"code": "U1", "name": "Persyaratan", "answers": 1840, "nrr": 3.31, "value": 82.75, "grade": "B", "mark": None}
+
+
+@lru_cache(maxsize=1)
+def document() -> dict:
+    """The whole OpenAPI document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "SKM satisfaction API", "version": "1",
+                 "description": "Satisfaction figures (PermenPANRB 14/2017) per unit, counter and officer. "
+                                "Authenticate with 'Authorization: Bearer <token>' (created by 'flask tokens create'); "
+                                "a token sees what its owner sees."},
+        "servers": [{"url": "/api/v1"}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": SCHEMAS},
+        "paths": {
+            "/units/{code}/summary": _get("IKM, grade, respondents and elements of a unit", "UnitSummary", {
+                "unit": _UNIT, "period": _PERIOD, "responses": 1840, "ikm": 82.41, "grade": "B",
+                "grade_label": "Baik", "elements": [_ELEMENT]}),
+            "/units/{code}/elements": _get("Element breakdown of a unit", "UnitElements",
+                                           {"unit": _UNIT, "period": _PERIOD, "elements": [_ELEMENT]}),
+            "/units/{code}/counters": _get("Per-counter figures", "UnitCounters", {
+                "unit": _UNIT, "period": _PERIOD, "counters": [{"code": "DKC-02", "name": "Loket 2 Perekaman KTP-el",
+                                                                "responses": 412, "ikm": 84.1, "grade": "B",
+                                                                "grade_label": "Baik"}]}),
+            "/units/{code}/officers": _get("Officers' citizen scores", "UnitOfficers", {
+                "unit": _UNIT, "period": _PERIOD, "officers": [{"nip": "198703152010012002", "name": "Siti Rahmah",
+                                                                "responses": 96, "score": 86.2, "low": 83.9,
+                                                                "high": 88.5, "shrunk": 85.9, "sufficient": True}]}),
+            "/units/{code}/responses": _get("Responses, a page at a time", "UnitResponses", {
+                "unit": _UNIT, "period": _PERIOD, "page": 1, "per_page": 1, "total": 1840,
+                "next": "/api/v1/units/DISDUKCAPIL/responses?period=2026-Q3&page=2&per_page=1",
+                "responses": [{"number": 1, "submitted_at": "2026-07-01 08:03", "unit": _UNIT["name"],
+                               "counter": "Loket 2 Perekaman KTP-el", "officer": None, "officer_nip": None,
+                               "verification": "unattributed", "service_type": None, "sex": "P", "age": 34,
+                               "education": "SMA", "occupation": "WIRAUSAHA",
+                               "answers": {f"U{i}": 3 for i in range(1, 10)}, "score": 75.0, "comment": None,
+                               "followup_requested": False, "integrity_flags": [], "excluded": False}]},
+                [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                 {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200,
+                                                                "default": 50}}]),
+            "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OK"}}}},
+        },
+    }

@@ -1,0 +1,196 @@
+"""API endpoints. Each docstring carries an example request and response, mirrored in the OpenAPI document."""
+from __future__ import annotations
+
+from flask import abort, current_app, g, jsonify, request, url_for
+from sqlalchemy import func, select
+
+from ...extensions import db
+from ...models import ServicePoint, Staff, Unit
+from ...services import accounts, audit, dashboards, exports, periods, reports
+from ...services.counters import unit_ids_of
+from ...services.scoring import round2
+from . import bp
+from .openapi import document
+
+MAX_PER_PAGE = 200
+
+
+@bp.before_request
+def authenticate():
+    """Every endpoint but the OpenAPI document needs `Authorization: Bearer skm_...`."""
+    if request.endpoint == "api.openapi":
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        abort(401, description="send the header 'Authorization: Bearer <token>'")
+    user = accounts.user_for_token(token.strip())
+    if user is None:
+        abort(401, description="the token is unknown, revoked or malformed")
+    g.api_user = user
+    return None
+
+
+def _number(value):
+    return None if value is None else float(round2(value))
+
+
+def _period() -> periods.Period:
+    token = request.args.get("period")
+    if not token:
+        abort(400, description="the query parameter 'period' is required, e.g. 2026-Q3")
+    try:
+        return periods.parse(token)
+    except periods.PeriodError as error:
+        abort(400, description=str(error))
+
+
+def _unit(code: str) -> Unit:
+    """A unit in the token owner's scope; anything else is 404, and audited."""
+    unit = db.session.scalars(select(Unit).where(Unit.code == code.upper())).first()
+    visible = accounts.visible_unit_ids(g.api_user)
+    if unit is None or (visible is not None and unit.id not in visible):
+        audit.record("access.denied", g.api_user, f"unit:{code[:40]}", detail=request.path)
+        abort(404, description=f"no unit {code[:40]} in your scope")
+    return unit
+
+
+def _summary_json(summary: reports.Summary) -> dict:
+    return {
+        "responses": summary.responses,
+        "ikm": _number(summary.ikm),
+        "grade": summary.grade.letter if summary.grade else None,
+        "grade_label": summary.grade.label if summary.grade else None,
+    }
+
+
+def _elements_json(summary: reports.Summary) -> list[dict]:
+    return [{"code": e.code, "name": e.name, "answers": t.count, "nrr": _number(e.mean), "value": _number(e.value),
+             "grade": e.grade.letter, "mark": e.mark or None}
+            for e, t in zip(dashboards.element_rows(summary), [t for t in summary.elements if t.count])]
+
+
+def _context(code: str):
+    unit = _unit(code)
+    period = _period()
+    start, end = period.bounds_utc(current_app.config["TIMEZONE"])
+    return unit, period, reports.Scope(tuple(unit_ids_of(unit))), start, end
+
+
+def _period_json(period: periods.Period) -> dict:
+    return {"token": period.token, "label": period.label, "first_day": period.first.isoformat(),
+            "last_day": period.last.isoformat()}
+
+
+@bp.get("/units/<code>/summary")
+def unit_summary(code: str):
+    """IKM, grade, respondents and elements of a unit (with its sub-units) for a period.
+
+    Example: GET /api/v1/units/DISDUKCAPIL/summary?period=2026-Q3
+    -> 200 {"unit": {"code": "DISDUKCAPIL", "name": "Dinas ..."}, "period": {"token": "2026-Q3", ...},
+            "responses": 1840, "ikm": 82.41, "grade": "B", "grade_label": "Baik", "elements": [...]}
+    """
+    unit, period, scope, start, end = _context(code)
+    summary = reports.summary(scope, start, end, current_app.config["SKM_PRINTED_WEIGHT"])
+    return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period),
+                    **_summary_json(summary), "elements": _elements_json(summary)})
+
+
+@bp.get("/units/<code>/elements")
+def unit_elements(code: str):
+    """The element breakdown alone.
+
+    Example: GET /api/v1/units/DISDUKCAPIL/elements?period=2026-Q3
+    -> 200 {"unit": {...}, "period": {...}, "elements": [{"code": "U1", "name": "Persyaratan", "answers": 1840,
+            "nrr": 3.31, "value": 82.75, "grade": "B", "mark": null}, ...]}
+    """
+    unit, period, scope, start, end = _context(code)
+    summary = reports.summary(scope, start, end, current_app.config["SKM_PRINTED_WEIGHT"])
+    return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period),
+                    "elements": _elements_json(summary)})
+
+
+@bp.get("/units/<code>/counters")
+def unit_counters(code: str):
+    """Each counter of the unit and its sub-units: respondents, IKM, grade.
+
+    Example: GET /api/v1/units/DISDUKCAPIL/counters?period=2026-Q3
+    -> 200 {"unit": {...}, "period": {...}, "counters": [{"code": "DKC-02", "name": "Loket 2 ...",
+            "responses": 412, "ikm": 84.1, "grade": "B", "grade_label": "Baik"}]}
+    """
+    unit, period, scope, start, end = _context(code)
+    groups = reports.by_counter(scope, start, end, current_app.config["SKM_PRINTED_WEIGHT"])
+    points = {p.id: p for p in db.session.scalars(select(ServicePoint).where(ServicePoint.id.in_(list(groups) or [0])))}
+    rows = [{"code": points[i].code, "name": points[i].name, **_summary_json(s)} for i, s in groups.items()]
+    return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period),
+                    "counters": sorted(rows, key=lambda r: r["code"])})
+
+
+@bp.get("/units/<code>/officers")
+def unit_officers(code: str):
+    """Officers' citizen scores (U6, U7 by default) with count, 95 % interval and shrunk value.
+
+    Example: GET /api/v1/units/DISDUKCAPIL/officers?period=2026-Q3
+    -> 200 {"unit": {...}, "period": {...}, "officers": [{"nip": "198703152010012002", "name": "Siti Rahmah",
+            "responses": 96, "score": 86.2, "low": 83.9, "high": 88.5, "shrunk": 85.9, "sufficient": true}]}
+    """
+    unit, period, scope, start, end = _context(code)
+    policy = dashboards.policy_from_config(current_app.config)
+    overall = reports.summary(scope, start, end, policy.printed_weight)
+    rows = reports.officer_scores(scope, start, end, policy.officer_elements, policy.officer_prior_weight,
+                                  policy.officer_minimum, float(overall.ikm) if overall.ikm is not None else 75.0)
+    keys = dict(db.session.execute(
+        select(Staff.id, func.coalesce(Staff.nip, Staff.code)).where(Staff.id.in_([r.staff_id for r in rows] or [0]))
+    ).all())
+    return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period), "officers": [
+        {"nip": keys.get(r.staff_id), "name": r.name, "responses": r.score.count, "score": _number(r.score.mean),
+         "low": _number(r.score.low), "high": _number(r.score.high), "shrunk": _number(r.score.shrunk),
+         "sufficient": r.score.sufficient} for r in rows]})
+
+
+@bp.get("/units/<code>/responses")
+def unit_responses(code: str):
+    """The responses in scope, oldest first, a page at a time (per_page at most 200).
+
+    Example: GET /api/v1/units/DISDUKCAPIL/responses?period=2026-Q3&page=1&per_page=2
+    -> 200 {"unit": {...}, "period": {...}, "page": 1, "per_page": 2, "total": 1840, "next": "/api/v1/...&page=2",
+            "responses": [{"number": 1, "submitted_at": "2026-07-01 08:03", "counter": "Loket 2 ...",
+                           "answers": {"U1": 3, ...}, "excluded": false, ...}]}
+    """
+    unit, period, scope, start, end = _context(code)
+    page_raw, per_page_raw = request.args.get("page", "1"), request.args.get("per_page", "50")
+    if not page_raw.isdigit() or not per_page_raw.isdigit() or int(page_raw) < 1 or int(per_page_raw) < 1:
+        abort(400, description="page and per_page must be whole numbers from 1")
+    page, per_page = int(page_raw), min(int(per_page_raw), MAX_PER_PAGE)
+    total = db.session.scalar(select(func.count()).select_from(
+        select(1).where(*reports.conditions_for(scope, start, end, include_excluded=True)).subquery()))
+    last = max(1, -(-total // per_page))
+    if page > last:
+        abort(404, description=f"page {page} does not exist; pages run from 1 to {last}")
+    rows = exports.response_rows(scope, start, end, current_app.config["TIMEZONE"], offset=(page - 1) * per_page,
+                                 limit=per_page)
+    headers = exports.RESPONSE_HEADERS
+    items = []
+    for row in rows:
+        record = dict(zip(headers, row))
+        items.append({
+            "number": record["No"], "submitted_at": record["Waktu"], "unit": record["Unit"],
+            "counter": record["Loket"], "officer": record["Petugas"] or None,
+            "officer_nip": record["NIP/Kode petugas"] or None, "verification": record["Verifikasi"],
+            "service_type": record["Jenis layanan"] or None, "sex": record["Jenis kelamin"] or None,
+            "age": record["Usia"], "education": record["Pendidikan"] or None,
+            "occupation": record["Pekerjaan"] or None,
+            "answers": {f"U{i}": record[f"U{i}"] for i in range(1, 10)}, "score": record["IKM responden"],
+            "comment": record["Kritik/saran"] or None, "followup_requested": record["Minta tindak lanjut"] == "ya",
+            "integrity_flags": record["Tanda integritas"].split(), "excluded": record["Dikecualikan"] == "ya",
+        })
+    next_url = (url_for("api.unit_responses", code=unit.code, period=period.token, page=page + 1, per_page=per_page)
+                if page < last else None)
+    return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period), "page": page,
+                    "per_page": per_page, "total": total, "next": next_url, "responses": items})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """This API described in OpenAPI 3.1 (no token needed)."""
+    return jsonify(document())
