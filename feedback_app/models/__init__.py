@@ -1,12 +1,13 @@
 """All models, importable from one place (Alembic needs them loaded)."""
 from .base import Base, utcnow
+from .plans import FollowUpItem, FollowUpPlan
 from .staff import AsnType, DutyShift, Staff
 from .survey import Answer, FollowUpContact, Question, Questionnaire, Response, Verification
 from .users import ApiToken, AuditEvent, Role, User
 from .units import OpeningHours, ServicePoint, ServiceType, Unit, service_point_service_types
 
 __all__ = [
-    "Answer", "ApiToken", "AsnType", "AuditEvent", "Role", "User", "Base", "DutyShift", "FollowUpContact", "OpeningHours", "Question", "Questionnaire",
+    "Answer", "ApiToken", "AsnType", "AuditEvent", "Role", "User", "Base", "DutyShift", "FollowUpContact", "FollowUpItem", "FollowUpPlan", "OpeningHours", "Question", "Questionnaire",
     "Response", "ServicePoint", "ServiceType", "Staff", "Unit", "Verification", "service_point_service_types",
     "utcnow",
 ]

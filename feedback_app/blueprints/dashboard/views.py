@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import Role, ServicePoint, Staff, Unit
-from ...services import accounts, audit, clock, dashboards, exports, periods, reports
+from ...services import accounts, audit, clock, dashboards, documents, exports, periods, plans, reports
 from ...services.counters import unit_ids_of
+from ...services.scoring import minimum_sample
 from . import bp
 
 
@@ -62,9 +63,12 @@ def unit(code: str):
     """A unit and its sub-units: IKM, elements, counters, officers, sub-units and trend."""
     found = db.session.scalars(select(Unit).where(Unit.code == code.upper())).first()
     found = _unit_in_scope(found, f"unit:{code}")
-    board = dashboards.build(found.name, reports.Scope(tuple(unit_ids_of(found))), _period(), _policy(),
+    period = _period()
+    board = dashboards.build(found.name, reports.Scope(tuple(unit_ids_of(found))), period, _policy(),
                              sub_units=list(found.children))
-    return render_template("dashboard/unit.html", board=board, unit=found)
+    saved = plans.get_plan(found, period.token)
+    minimum = minimum_sample(saved.service_users) if saved and saved.service_users else None
+    return render_template("dashboard/unit.html", board=board, unit=found, minimum_sample=minimum)
 
 
 @bp.get("/counter/<code>")
@@ -176,3 +180,56 @@ def export_responses(kind: str, code: str, fmt: str):
         return _download(exports.to_xlsx([("Responden", exports.RESPONSE_HEADERS, rows,
                                            exports.RESPONSE_TEXT_COLUMNS)]), fmt, filename)
     return _download(stream_with_context(exports.to_csv(exports.RESPONSE_HEADERS, rows)), fmt, filename)
+
+
+def _plan_lines(form) -> list[plans.PlanLine]:
+    count = min(int(form.get("lines", "0")) if form.get("lines", "0").isdigit() else 0, plans.MAX_ITEMS + 3)
+    return [plans.PlanLine(form.get(f"element{i}", ""), form.get(f"programme{i}", ""), form.get(f"quarter{i}", ""),
+                           form.get(f"responsible{i}", ""), form.get(f"progress{i}", "")) for i in range(1, count + 1)]
+
+
+@bp.route("/unit/<code>/plan", methods=["GET", "POST"])
+@login_required
+def plan(code: str):
+    """The follow-up plan (RTL) of a unit for a period: unit heads and administrators write it, HR reads it."""
+    found = _unit_in_scope(db.session.scalars(select(Unit).where(Unit.code == code.upper())).first(), f"unit:{code}")
+    period = _period()
+    editable = current_user.role in (Role.UNIT_HEAD, Role.ADMIN)
+    saved = plans.get_plan(found, period.token)
+    errors, lines, service_users = {}, None, saved.service_users if saved else None
+    if request.method == "POST":
+        if not editable:
+            _refuse(f"plan:{code}")
+        lines = _plan_lines(request.form)
+        try:
+            plans.save_plan(found, period.token, request.form.get("service_users", ""), lines,
+                            current_user._get_current_object())
+            return redirect(url_for(".plan", code=found.code, period=period.token, saved=1))
+        except plans.PlanError as error:
+            errors, service_users = error.errors, request.form.get("service_users", "")
+    if lines is None:
+        lines = [plans.PlanLine(i.element_code, i.programme, str(i.quarter), i.responsible, i.progress)
+                 for i in (saved.items if saved else [])]
+        if not lines:  # start from the three weakest elements of the period
+            start, end = period.bounds_utc(current_app.config["TIMEZONE"])
+            summary = reports.summary(reports.Scope(tuple(unit_ids_of(found))), start, end)
+            weakest = sorted((e for e in summary.elements if e.count), key=lambda e: e.mean)[:3]
+            lines = [plans.PlanLine(e.code, "", "", "", "") for e in weakest]
+    lines = lines + [plans.PlanLine("", "", "", "", "")] * max(0, 5 - len(lines))
+    status = 422 if errors else 200
+    return render_template("dashboard/plan.html", unit=found, period=period, lines=lines, errors=errors,
+                           service_users=service_users, editable=editable, saved=request.args.get("saved")), status
+
+
+@bp.get("/unit/<code>/report.pdf")
+@login_required
+def report(code: str):
+    """The official SKM report of a unit for a period (PermenPANRB 14/2017), as a printable PDF."""
+    found = _unit_in_scope(db.session.scalars(select(Unit).where(Unit.code == code.upper())).first(), f"unit:{code}")
+    period = _period()
+    policy = _policy()
+    pdf = documents.report_pdf(documents.gather(found, period, policy, current_app.config["REGION_NAME"]))
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="laporan-skm-{found.code.lower()}-{period.token}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,249 @@
+"""The official SKM report (Laporan Pelaksanaan SKM, domain.md section 1.6) as a printable A4 PDF."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from fractions import Fraction
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    BaseDocTemplate, Frame, PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle,
+)
+from reportlab.platypus.tableofcontents import TableOfContents
+
+from ..models import FollowUpPlan, Question
+from . import reports
+from .dashboards import Dashboard
+from .scoring import PRINTED_WEIGHT, minimum_sample, round2
+
+ROMAN = ("I", "II", "III", "IV")
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    """Everything the report prints, gathered by the caller from the database."""
+
+    region: str
+    unit_name: str
+    board: Dashboard
+    plan: FollowUpPlan | None
+    counters: list[str]  # names of the counters where the survey ran
+    questions: list[Question]  # the questionnaire, for the appendix
+    matrix: list[tuple]  # per respondent: (number, U1..U9)
+    printed_weight: bool
+
+
+def _n(value, places: int = 2) -> str:
+    """Numbers as Indonesian reports print them: 78,70."""
+    if value is None:
+        return "-"
+    text = f"{round2(value):.{places}f}" if places == 2 else f"{float(value):.{places}f}"
+    return text.replace(".", ",")
+
+
+class _Doc(BaseDocTemplate):
+    """A4 with page numbers and a table of contents fed by the chapter headings."""
+
+    def __init__(self, buffer, title: str):
+        super().__init__(buffer, pagesize=A4, leftMargin=25 * mm, rightMargin=20 * mm, topMargin=20 * mm,
+                         bottomMargin=20 * mm, title=title, author="SKM", invariant=1)
+        frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
+        self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._footer)])
+
+    @staticmethod
+    def _footer(canvas, doc):
+        if doc.page > 1:
+            canvas.setFont("Helvetica", 9)
+            canvas.drawCentredString(A4[0] / 2, 12 * mm, str(doc.page))
+
+    def afterFlowable(self, flowable):
+        if isinstance(flowable, Paragraph) and flowable.style.name in ("Chapter", "Section"):
+            level = 0 if flowable.style.name == "Chapter" else 1
+            self.notify("TOCEntry", (level, flowable.getPlainText(), self.page))
+
+
+def _styles():
+    base = getSampleStyleSheet()
+    body = ParagraphStyle("Body", parent=base["BodyText"], fontName="Helvetica", fontSize=10.5, leading=15,
+                          alignment=4)
+    return {
+        "body": body,
+        "small": ParagraphStyle("Small", parent=body, fontSize=8.5, leading=11, alignment=0),
+        "chapter": ParagraphStyle("Chapter", parent=base["Heading1"], fontName="Helvetica-Bold", fontSize=14,
+                                  alignment=TA_CENTER, spaceAfter=10),
+        "section": ParagraphStyle("Section", parent=base["Heading2"], fontName="Helvetica-Bold", fontSize=11.5),
+        "cover": ParagraphStyle("Cover", parent=base["Title"], fontName="Helvetica-Bold", fontSize=20, leading=26),
+        "cover2": ParagraphStyle("Cover2", parent=base["Title"], fontName="Helvetica", fontSize=14, leading=20),
+    }
+
+
+def _table(rows: list[list], widths=None, header_rows: int = 1, font_size: float = 9) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=header_rows)
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), "Helvetica", font_size),
+        ("FONT", (0, 0), (-1, header_rows - 1), "Helvetica-Bold", font_size),
+        ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#dce6f2")),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]))
+    return table
+
+
+def report_pdf(data: ReportInput) -> bytes:
+    """Cover, foreword, contents, BAB I-V and the appendix (questionnaire and respondent matrix)."""
+    st = _styles()
+    board, s = data.board, data.board.summary
+    period = board.period
+    P = lambda text, style="body": Paragraph(text, st[style])  # noqa: E731
+    story: list = []
+
+    # Cover
+    story += [Spacer(1, 50 * mm), P("LAPORAN<br/>SURVEI KEPUASAN MASYARAKAT", "cover"), Spacer(1, 10 * mm),
+              P(data.unit_name.upper(), "cover2"), P(period.label.upper(), "cover2"), Spacer(1, 60 * mm),
+              P(data.region.upper(), "cover2"), P(str(period.last.year), "cover2"), PageBreak()]
+    # Foreword and contents
+    story += [P("KATA PENGANTAR", "chapter"), P(
+        f"Puji syukur kami panjatkan ke hadirat Tuhan Yang Maha Esa atas tersusunnya Laporan Survei Kepuasan "
+        f"Masyarakat {data.unit_name} untuk {period.label}. Survei dilaksanakan sesuai Peraturan Menteri "
+        f"Pendayagunaan Aparatur Negara dan Reformasi Birokrasi Nomor 14 Tahun 2017 sebagai bahan evaluasi dan "
+        f"perbaikan kualitas pelayanan publik. Kami berterima kasih kepada seluruh masyarakat yang telah "
+        f"memberikan penilaian."), Spacer(1, 8 * mm), P("DAFTAR ISI", "chapter")]
+    toc = TableOfContents()
+    toc.levelStyles = [ParagraphStyle("toc0", fontName="Helvetica-Bold", fontSize=10, leading=14),
+                       ParagraphStyle("toc1", fontName="Helvetica", fontSize=9.5, leading=13, leftIndent=12)]
+    story += [toc, PageBreak()]
+
+    # BAB I
+    story += [P("BAB I PENDAHULUAN", "chapter"), P("1.1 Latar Belakang", "section"), P(
+        "Penyelenggara pelayanan publik wajib melakukan Survei Kepuasan Masyarakat secara berkala sekurang-"
+        "kurangnya satu kali setahun untuk mengukur kualitas pelayanan yang diberikan dan sebagai dasar perbaikan."),
+        P("1.2 Dasar Pelaksanaan", "section"), P(
+        "Undang-Undang Nomor 25 Tahun 2009 tentang Pelayanan Publik; Peraturan Menteri PANRB Nomor 14 Tahun 2017 "
+        "tentang Pedoman Penyusunan Survei Kepuasan Masyarakat Unit Penyelenggara Pelayanan Publik."),
+        P("1.3 Maksud dan Tujuan", "section"), P(
+        "Mengetahui tingkat kepuasan masyarakat terhadap pelayanan, kelemahan dan kekuatan setiap unsur pelayanan, "
+        "serta menyusun rencana tindak lanjut perbaikan."), PageBreak()]
+
+    # BAB II
+    users = data.plan.service_users if data.plan else None
+    sample_text = (f"Jumlah pengguna layanan pada periode ini {users:,} orang; sampel minimal menurut tabel Krejcie "
+                   f"dan Morgan adalah {minimum_sample(users):,} responden, dan responden yang diperoleh "
+                   f"{s.responses:,}.".replace(",", ".") if users else
+                   f"Jumlah pengguna layanan belum dicatat, sehingga sampel minimal belum dapat ditentukan; responden "
+                   f"yang diperoleh {s.responses:,}.".replace(",", "."))
+    story += [P("BAB II PENGUMPULAN DATA", "chapter"), P("2.1 Pelaksana", "section"),
+              P(f"Survei dilaksanakan oleh {data.unit_name}."), P("2.2 Metode", "section"),
+              P("Kuesioner elektronik sembilan unsur pelayanan (skala 1-4) yang diisi masyarakat sesudah dilayani "
+                "dengan memindai kode QR di loket; pengisian tanpa nama."),
+              P("2.3 Lokasi", "section"), P(", ".join(data.counters) or "-"),
+              P("2.4 Waktu Pelaksanaan", "section"),
+              P(f"{period.first:%d-%m-%Y} sampai dengan {period.last:%d-%m-%Y} ({period.label})."),
+              P("2.5 Penentuan Jumlah Responden", "section"), P(sample_text), PageBreak()]
+
+    # BAB III
+    story += [P("BAB III HASIL PENGOLAHAN DATA", "chapter"), P("3.1 Jumlah Responden", "section"),
+              P(f"Jumlah responden yang datanya diolah: {s.responses:,}.".replace(",", "."))]
+    titles = {"sex": "Jenis kelamin", "age": "Usia", "education": "Pendidikan", "occupation": "Pekerjaan",
+              "service_type": "Jenis layanan"}
+    for dimension, rows in board.profile.items():
+        if rows:
+            total = sum(r.responses for r in rows) or 1
+            story += [Spacer(1, 3 * mm), P(f"Responden menurut {titles[dimension].lower()}", "small"), _table(
+                [[titles[dimension], "Jumlah", "Persentase"]] +
+                [[r.label, str(r.responses), _n(Fraction(100 * r.responses, total)) + " %"] for r in rows],
+                [75 * mm, 30 * mm, 30 * mm])]
+    story += [P("3.2 Indeks Kepuasan Masyarakat per Unsur", "section"), _table(
+        [["No", "Unsur pelayanan", "NRR", "Nilai", "Mutu"]] +
+        [[str(i), f"{e.code} {e.name}", _n(e.mean), _n(e.value), f"{e.grade.letter} ({e.grade.label})"]
+         for i, e in enumerate(board.elements, start=1)],
+        [10 * mm, 75 * mm, 20 * mm, 20 * mm, 35 * mm])]
+    if s.ikm is not None:
+        story += [Spacer(1, 3 * mm), P(f"Nilai IKM unit: <b>{_n(s.ikm)}</b>, mutu pelayanan <b>{s.grade.letter}</b> "
+                                       f"(kinerja unit {s.grade.label}).")]
+    if board.counters:
+        story += [P("3.3 Indeks Kepuasan Masyarakat per Unit Layanan", "section"), _table(
+            [["Unit layanan / loket", "Responden", "IKM", "Mutu"]] +
+            [[r.label, str(r.responses), _n(r.ikm), r.grade.letter if r.grade else "-"] for r in board.counters],
+            [85 * mm, 25 * mm, 25 * mm, 25 * mm])]
+    story.append(PageBreak())
+
+    # BAB IV
+    weakest = [e for e in board.elements if e.mark == "weakest"]
+    strongest = [e for e in board.elements if e.mark == "strongest"]
+    describe = lambda rows: ", ".join(f"{e.code} {e.name} ({_n(e.value)})" for e in rows) or "-"  # noqa: E731
+    story += [P("BAB IV ANALISIS", "chapter"), P("4.1 Unsur Terendah dan Tertinggi", "section"),
+              P(f"Unsur dengan nilai terendah: {describe(weakest)}. Unsur dengan nilai tertinggi: "
+                f"{describe(strongest)}."), P("4.2 Rencana Tindak Lanjut", "section")]
+    if data.plan and data.plan.items:
+        story.append(_table(
+            [["No", "Prioritas unsur", "Program/kegiatan", "Waktu", "Penanggung jawab", "Perkembangan"]] +
+            [[str(i.position), i.element_code, P(i.programme, "small"), f"TW {ROMAN[i.quarter - 1]}",
+              P(i.responsible, "small"), P(i.progress or "-", "small")] for i in data.plan.items],
+            [10 * mm, 20 * mm, 50 * mm, 15 * mm, 35 * mm, 35 * mm]))
+    else:
+        story.append(P("Rencana tindak lanjut belum disusun untuk periode ini."))
+    story += [P("4.3 Tren", "section"), _table(
+        [["Periode", "Responden", "IKM", "Mutu"]] +
+        [[r.label, str(r.responses), _n(r.ikm), r.grade.letter if r.grade else "-"] for r in board.trend],
+        [60 * mm, 30 * mm, 30 * mm, 30 * mm]), PageBreak()]
+
+    # BAB V
+    conclusion = (f"Indeks Kepuasan Masyarakat {data.unit_name} untuk {period.label} adalah {_n(s.ikm)} dengan mutu "
+                  f"pelayanan {s.grade.letter} ({s.grade.label}), dari {s.responses} responden."
+                  if s.ikm is not None else f"Belum ada responden untuk {period.label}.")
+    story += [P("BAB V KESIMPULAN", "chapter"), P(conclusion),
+              P(f"Perbaikan diprioritaskan pada unsur {describe(weakest)}." if weakest else ""), PageBreak()]
+
+    # Appendix: questionnaire and respondent matrix
+    story += [P("LAMPIRAN", "chapter"), P("Lampiran 1. Kuesioner", "section")]
+    for q in data.questions:
+        story.append(P(f"{q.position}. {q.text_id} ({' / '.join(q.labels_id)})", "small"))
+    story += [P("Lampiran 2. Nilai Unsur per Responden", "section")]
+    codes = [f"U{i}" for i in range(1, 10)]
+    totals = [sum(row[1 + i] or 0 for row in data.matrix) for i in range(9)]
+    counts = [sum(1 for row in data.matrix if row[1 + i] is not None) for i in range(9)]
+    means = [Fraction(t, c) if c else None for t, c in zip(totals, counts)]
+    answered = [m for m in means if m is not None]
+    weight = PRINTED_WEIGHT if data.printed_weight else Fraction(1, len(answered) or 1)
+    weighted = [m * weight if m is not None else None for m in means]
+    ikm = sum((w for w in weighted if w is not None), Fraction(0)) * 25 if answered else None
+    matrix = [["No", *codes]] + [[str(row[0]), *["" if v is None else str(v) for v in row[1:]]] for row in data.matrix]
+    matrix += [["\u03a3 nilai", *[str(t) for t in totals]], ["NRR", *[_n(m) for m in means]],
+               ["NRR tertimbang", *[_n(w, 3) if w is not None else "-" for w in weighted]],
+               ["IKM", _n(ikm), *[""] * 8]]
+    table = _table(matrix, [27 * mm] + [14.5 * mm] * 9, font_size=8)
+    table.setStyle(TableStyle([("FONT", (0, len(matrix) - 4), (-1, -1), "Helvetica-Bold", 8),
+                               ("SPAN", (1, len(matrix) - 1), (-1, len(matrix) - 1))]))
+    story.append(table)
+
+    buffer = io.BytesIO()
+    _Doc(buffer, f"Laporan SKM {data.unit_name} {period.label}").multiBuild(story)
+    return buffer.getvalue()
+
+
+def gather(unit, period, policy, region: str) -> ReportInput:
+    """Collect the report's inputs for a unit and its sub-units (flagged responses left out, as in every figure)."""
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from ..models import ServicePoint
+    from . import dashboards, exports, plans
+    from .counters import unit_ids_of
+    from .questionnaires import questionnaire_for_unit
+
+    ids = tuple(unit_ids_of(unit))
+    scope = reports.Scope(ids)
+    board = dashboards.build(unit.name, scope, period, policy, sub_units=list(unit.children))
+    start, end = period.bounds_utc(policy.tz_name)
+    matrix = [(row[0], *row[12:21]) for row in
+              exports.response_rows(scope, start, end, policy.tz_name, include_excluded=False)]
+    counters = db.session.scalars(
+        select(ServicePoint.name).where(ServicePoint.unit_id.in_(ids), ServicePoint.active).order_by(ServicePoint.name)
+    ).all()
+    questionnaire = questionnaire_for_unit(unit)
+    return ReportInput(region, unit.name, board, plans.get_plan(unit, period.token), list(counters),
+                       list(questionnaire.questions) if questionnaire else [], matrix, policy.printed_weight)

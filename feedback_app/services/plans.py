@@ -1,0 +1,90 @@
+"""Writing and reading the follow-up plan (RTL) of a unit for a period; every change is audited."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import FollowUpItem, FollowUpPlan, Unit, User
+from . import audit
+from .questionnaires import ELEMENTS_BY_CODE
+
+MAX_ITEMS = 9
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    """One line as the form sends it."""
+
+    element_code: str
+    programme: str
+    quarter: str
+    responsible: str
+    progress: str
+
+
+class PlanError(ValueError):
+    """A plan that cannot be saved; `errors` maps line numbers (0 for the plan) to messages."""
+
+    def __init__(self, errors: dict[int, list[str]]):
+        super().__init__("; ".join(f"line {k}: {', '.join(v)}" if k else ", ".join(v) for k, v in errors.items()))
+        self.errors = errors
+
+
+def get_plan(unit: Unit, period_token: str) -> FollowUpPlan | None:
+    """The saved plan of a unit for a period, if any."""
+    return db.session.scalars(
+        select(FollowUpPlan).where(FollowUpPlan.unit_id == unit.id, FollowUpPlan.period == period_token)
+    ).first()
+
+
+def _snapshot(plan: FollowUpPlan | None) -> dict | None:
+    if plan is None:
+        return None
+    return {"service_users": plan.service_users, "items": [
+        [i.element_code, i.programme, i.quarter, i.responsible, i.progress] for i in plan.items]}
+
+
+def save_plan(unit: Unit, period_token: str, service_users: str, lines: list[PlanLine], actor: User) -> FollowUpPlan:
+    """Replace the plan with these lines (blank lines are skipped); nothing is saved if any line is wrong."""
+    errors: dict[int, list[str]] = {}
+    users = None
+    if service_users.strip():
+        if not service_users.strip().isdigit() or not 0 < int(service_users) <= 10_000_000:
+            errors[0] = ["the number of service users must be a whole number from 1"]
+        else:
+            users = int(service_users)
+    items = []
+    for number, line in enumerate(lines, start=1):
+        if not any((line.element_code, line.programme.strip(), line.responsible.strip(), line.progress.strip())):
+            continue
+        problems = []
+        if line.element_code not in ELEMENTS_BY_CODE:
+            problems.append("choose the element (U1-U9)")
+        if not line.programme.strip():
+            problems.append("describe the programme or activity")
+        if line.quarter not in ("1", "2", "3", "4"):
+            problems.append("choose the quarter (TW I-IV)")
+        if not line.responsible.strip():
+            problems.append("name who is responsible")
+        if problems:
+            errors[number] = problems
+            continue
+        items.append(FollowUpItem(position=len(items) + 1, element_code=line.element_code,
+                                  programme=line.programme.strip()[:2000], quarter=int(line.quarter),
+                                  responsible=line.responsible.strip()[:200], progress=line.progress.strip()[:2000]))
+    if len(items) > MAX_ITEMS:
+        errors[0] = errors.get(0, []) + [f"at most {MAX_ITEMS} lines"]
+    if errors:
+        raise PlanError(errors)
+    plan = get_plan(unit, period_token)
+    before = _snapshot(plan)
+    if plan is None:
+        plan = FollowUpPlan(unit_id=unit.id, period=period_token)
+        db.session.add(plan)
+    plan.service_users, plan.items, plan.updated_by = users, items, actor.id
+    db.session.flush()
+    audit.record("plan.save", actor, f"plan:{unit.code}:{period_token}", before, _snapshot(plan), commit=False)
+    db.session.commit()
+    return plan
