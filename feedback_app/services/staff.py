@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import Staff
@@ -46,3 +46,10 @@ def set_photo(person: Staff, image_bytes: bytes, max_bytes: int) -> int:
     person.photo, person.photo_type = photo, "image/jpeg"
     db.session.commit()
     return len(photo)
+
+
+def staff_keys(ids: list[int]) -> dict[int, str]:
+    """NIP (or, for non-ASN staff, the staff code) by staff id: the key HR systems use."""
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Staff.id, func.coalesce(Staff.nip, Staff.code)).where(Staff.id.in_(ids))).all())

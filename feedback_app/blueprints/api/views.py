@@ -5,10 +5,11 @@ from flask import abort, current_app, g, jsonify, request, url_for
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...models import ServicePoint, Staff, Unit
+from ...models import ServicePoint, Unit
 from ...services import accounts, audit, dashboards, exports, periods, reports
 from ...services.counters import unit_ids_of
 from ...services.scoring import round2
+from ...services.staff import staff_keys
 from . import bp
 from .openapi import document
 
@@ -139,9 +140,7 @@ def unit_officers(code: str):
     overall = reports.summary(scope, start, end, policy.printed_weight)
     rows = reports.officer_scores(scope, start, end, policy.officer_elements, policy.officer_prior_weight,
                                   policy.officer_minimum, float(overall.ikm) if overall.ikm is not None else 75.0)
-    keys = dict(db.session.execute(
-        select(Staff.id, func.coalesce(Staff.nip, Staff.code)).where(Staff.id.in_([r.staff_id for r in rows] or [0]))
-    ).all())
+    keys = staff_keys([r.staff_id for r in rows])
     return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period), "officers": [
         {"nip": keys.get(r.staff_id), "name": r.name, "responses": r.score.count, "score": _number(r.score.mean),
          "low": _number(r.score.low), "high": _number(r.score.high), "shrunk": _number(r.score.shrunk),

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Role, ServicePoint, Staff, Unit
 from ...services import accounts, audit, clock, dashboards, documents, exports, periods, plans, reports
 from ...services.counters import unit_ids_of
 from ...services.scoring import minimum_sample
+from ...services.staff import staff_keys
 from . import bp
 
 
@@ -150,10 +151,7 @@ def export_tables(kind: str, code: str, fmt: str):
     period = _period()
     board = dashboards.build(title, scope, period, _policy(),
                              sub_units=list(found_unit.children) if kind == "unit" else None)
-    nips = dict(db.session.execute(
-        select(Staff.id, func.coalesce(Staff.nip, Staff.code)).where(Staff.id.in_([o.staff_id for o in board.officers] or [0]))
-    ).all())
-    tables = exports.dashboard_tables(board, nips)
+    tables = exports.dashboard_tables(board, staff_keys([o.staff_id for o in board.officers]))
     filename = f"skm-{code.lower()}-{period.token}"
     if fmt == "xlsx":
         return _download(exports.to_xlsx([(t.name, t.headers, t.rows, t.text_columns) for t in tables]), fmt, filename)
