@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import Role, ServicePoint, Unit
-from .services import accounts, counters, demo, qr, questionnaires, roster_import, staff
+from .services import accounts, counters, demo, qr, questionnaires, roster_import, rollups, staff
 
 
 def register(app: Flask) -> None:
@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(staff_group)
     app.cli.add_command(users_group)
     app.cli.add_command(tokens_group)
+    app.cli.add_command(rollups_group)
 
 
 @click.group("roster")
@@ -114,6 +115,8 @@ def seed_demo_command(months: int, seed: int, until, load: float) -> None:
         return
     click.echo(f"demo regency: {summary.units} units, {summary.service_points} counters, {summary.staff} staff, "
                f"{summary.shifts} weekly shifts, {summary.responses} responses")
+    result = rollups.refresh(current_app.config["TIMEZONE"], tuple(current_app.config["OFFICER_ELEMENTS"]))
+    click.echo(f"rollups: {result.days} day(s)")
 
 
 @click.group("qr")
@@ -275,3 +278,17 @@ def tokens_revoke(token_id: int) -> None:
     if accounts.revoke_token(token_id) is None:
         raise click.ClickException(f"no token {token_id}")
     click.echo(f"token {token_id} revoked")
+
+
+@click.group("rollups")
+def rollups_group() -> None:
+    """Daily rollups that keep dashboards fast (figures are exact with or without them)."""
+
+
+@rollups_group.command("refresh")
+@click.option("--rebuild", is_flag=True, help="Recompute every day, not only days with new responses.")
+def rollups_refresh(rebuild: bool) -> None:
+    """Bring the rollups up to the newest response (run it every few minutes, e.g. from the scheduler)."""
+    cfg = current_app.config
+    result = rollups.refresh(cfg["TIMEZONE"], tuple(cfg["OFFICER_ELEMENTS"]), rebuild=rebuild)
+    click.echo(f"rollups: {result.days} day(s) recomputed, up to response {result.watermark}")

@@ -10,11 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, literal, select
 
 from ..extensions import db
 from ..models import Answer, Question, Response, ServicePoint, Staff
+from ..models.rollups import ELEMENT_CODES, RollupDay, RollupProfileDay
+from . import aggregates, rollups
 from .scoring import ElementTotal, Grade, OfficerScore, grade, officer_score, skm_index
+
+DEFAULT_OFFICER_ELEMENTS = ("U6", "U7")
 
 
 @dataclass(frozen=True)
@@ -58,67 +62,73 @@ def conditions_for(scope: Scope, start: datetime, end: datetime, include_exclude
     return conditions
 
 
-def summary(scope: Scope, start: datetime, end: datetime, printed_weight: bool = False) -> Summary:
-    """Response count, element totals and IKM of a scope between two UTC instants [start, end)."""
+def _totals(scope: Scope, start: datetime, end: datetime, group: str | None, tz_name: str | None,
+            officer_elements: tuple[str, ...] = DEFAULT_OFFICER_ELEMENTS) -> dict:
+    """Totals per group ('sp', 'staff', 'unit', a profile dimension, or None for one total): the daily rollups
+    of the whole days covered, plus the responses newer than the rollups read directly, so always exact."""
+    days = aggregates.whole_days(start, end, tz_name) if tz_name else None
+    current = rollups.state() if days else None
+    dimension = group if group in aggregates.PROFILE_DIMENSIONS else None
+    usable = (current is not None and current.timezone == tz_name
+              and (group != "staff" or current.officer_elements == ",".join(officer_elements))
+              and not (dimension and scope.staff_id is not None))  # profile rollups are not kept per officer
+    result: dict = {}
     conditions = conditions_for(scope, start, end)
-    count = db.session.scalar(select(func.count()).select_from(Response).where(*conditions)) or 0
-    rows = db.session.execute(
-        select(Question.code, func.sum(Answer.value), func.count(Answer.value))
-        .select_from(Answer)
-        .join(Response, Response.id == Answer.response_id)
-        .join(Question, and_(Question.id == Answer.question_id, Question.is_element.is_(True)))
-        .where(*conditions)
-        .group_by(Question.code)
-    ).all()
-    return Summary.of(count, [ElementTotal(code, int(total), int(n)) for code, total, n in rows], printed_weight)
+    if usable:
+        table = RollupProfileDay if dimension else RollupDay
+        key = {"sp": RollupDay.service_point_id, "staff": RollupDay.staff_id, "unit": RollupDay.unit_id}.get(group)
+        result = rollups.rollup_totals(table, scope, days[0], days[1], RollupProfileDay.value if dimension else key,
+                                       dimension)
+        conditions.append(Response.id > current.watermark)
+    sub = aggregates.per_response(conditions, officer_elements, literal(None))
+    key = {"sp": sub.c.sp, "staff": sub.c.staff, "unit": sub.c.unit_id}.get(group)
+    if dimension:
+        key = sub.c[dimension]
+    query = select(key if key is not None else literal(None), *aggregates.sums_of(sub))
+    if key is not None:
+        query = query.group_by(key)
+    for row in db.session.execute(query):
+        if row[1]:
+            result.setdefault(row[0], aggregates.Totals()).add(aggregates.Totals.from_row(row, 1))
+    return result
 
 
-def _grouped(key, scope: Scope, start: datetime, end: datetime, printed_weight: bool,
-             include_unknown: bool = False) -> dict:
-    """Summaries per value of a key expression (None collects the responses without a value, if asked)."""
-    conditions = conditions_for(scope, start, end)
-    if not include_unknown:
-        conditions.append(key.is_not(None))
-    counts = dict(db.session.execute(
-        select(key, func.count()).select_from(Response).where(*conditions).group_by(key)
-    ).all())
-    totals: dict = {}
-    for group, code, total, n in db.session.execute(
-        select(key, Question.code, func.sum(Answer.value), func.count(Answer.value))
-        .select_from(Answer)
-        .join(Response, Response.id == Answer.response_id)
-        .join(Question, and_(Question.id == Answer.question_id, Question.is_element.is_(True)))
-        .where(*conditions)
-        .group_by(key, Question.code)
-    ).all():
-        totals.setdefault(group, []).append(ElementTotal(code, int(total), int(n)))
-    return {group: Summary.of(counts[group], totals.get(group, []), printed_weight) for group in counts}
+def _summary_of(totals: aggregates.Totals | None, printed_weight: bool) -> Summary:
+    if totals is None:
+        return Summary(0, (), None, None)
+    elements = [ElementTotal(code, totals.sums[i], totals.counts[i])
+                for i, code in enumerate(ELEMENT_CODES) if totals.counts[i]]
+    return Summary.of(totals.responses, elements, printed_weight)
 
 
-def by_counter(scope: Scope, start: datetime, end: datetime, printed_weight: bool = False) -> dict[int, Summary]:
+def summary(scope: Scope, start: datetime, end: datetime, printed_weight: bool = False,
+            tz_name: str | None = None) -> Summary:
+    """Response count, element totals and IKM of a scope between two UTC instants [start, end).
+    With the regency's time zone, whole days are read from the daily rollups."""
+    return _summary_of(_totals(scope, start, end, None, tz_name).get(None), printed_weight)
+
+
+def by_counter(scope: Scope, start: datetime, end: datetime, printed_weight: bool = False,
+               tz_name: str | None = None) -> dict[int, Summary]:
     """Summary per counter (service point id) within the scope."""
-    return _grouped(Response.service_point_id, scope, start, end, printed_weight)
+    return {sp: _summary_of(t, printed_weight) for sp, t in _totals(scope, start, end, "sp", tz_name).items()}
 
 
-AGE_BANDS = ((0, 24, "< 25"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"), (55, 200, "55+"))
-PROFILE_DIMENSIONS = ("sex", "age", "education", "occupation", "service_type")
-
-
-def _profile_key(dimension: str):
-    if dimension == "age":
-        return case(*((Response.age.between(low, high), label) for low, high, label in AGE_BANDS), else_=None)
-    if dimension == "service_type":
-        return Response.service_type_id
-    if dimension in ("sex", "education", "occupation"):
-        return getattr(Response, dimension)
-    raise ValueError(f"unknown profile dimension {dimension}")
+AGE_BANDS = aggregates.AGE_BANDS
+PROFILE_DIMENSIONS = aggregates.PROFILE_DIMENSIONS
 
 
 def breakdown(scope: Scope, start: datetime, end: datetime, dimension: str,
-              printed_weight: bool = False) -> dict:
+              printed_weight: bool = False, tz_name: str | None = None) -> dict:
     """Responses and IKM per value of a profile dimension (sex, age band, education, occupation, service type);
     the key None holds those who did not say."""
-    return _grouped(_profile_key(dimension), scope, start, end, printed_weight, include_unknown=True)
+    if dimension not in PROFILE_DIMENSIONS:
+        raise ValueError(f"unknown profile dimension {dimension}")
+    result = {}
+    for value, totals in _totals(scope, start, end, dimension, tz_name).items():
+        key = None if value in ("", None) else int(value) if dimension == "service_type" else value
+        result[key] = _summary_of(totals, printed_weight)
+    return result
 
 
 @dataclass(frozen=True)
@@ -131,39 +141,18 @@ class OfficerRow:
 
 
 def officer_scores(scope: Scope, start: datetime, end: datetime, officer_elements: tuple[str, ...],
-                   prior_weight: float, minimum: int, unit_mean: float) -> list[OfficerRow]:
-    """Officer scores from the elements officers control: per response the mean of those answers x 25,
-    then per officer the count, sum and sum of squares of those per-response scores (all in SQL)."""
-    conditions = conditions_for(scope, start, end)
-    per_response = (
-        select(Response.staff_id.label("staff_id"), (func.avg(Answer.value * 1.0) * 25).label("score"))
-        .select_from(Answer)
-        .join(Response, Response.id == Answer.response_id)
-        .join(Question, Question.id == Answer.question_id)
-        .where(*conditions, Response.staff_id.is_not(None), Question.code.in_(officer_elements),
-               Question.is_element.is_(True))
-        .group_by(Response.id, Response.staff_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(per_response.c.staff_id, Staff.name, func.count(), func.sum(per_response.c.score),
-               func.sum(per_response.c.score * per_response.c.score))
-        .join(Staff, Staff.id == per_response.c.staff_id)
-        .group_by(per_response.c.staff_id, Staff.name)
-    ).all()
+                   prior_weight: float, minimum: int, unit_mean: float, tz_name: str | None = None) -> list[OfficerRow]:
+    """Officer scores from the elements officers control: per response the mean of those answers x 25, then
+    per officer the count, sum and sum of squares of those per-response scores (all in SQL)."""
+    totals = {k: t for k, t in _totals(scope, start, end, "staff", tz_name, officer_elements).items()
+              if k and t.officer_n}
+    names = dict(db.session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(list(totals) or [0]))).all())
     result = [
-        OfficerRow(staff_id, name, officer_score(int(n), float(total), float(squares), unit_mean, prior_weight,
-                                                 minimum))
-        for staff_id, name, n, total, squares in rows
+        OfficerRow(staff_id, names.get(staff_id, "?"), officer_score(t.officer_n, t.officer_sum, t.officer_squares,
+                                                                     unit_mean, prior_weight, minimum))
+        for staff_id, t in totals.items()
     ]
     return sorted(result, key=lambda r: (-(r.score.shrunk or 0), r.name))
-
-
-def counter_names(ids: list[int]) -> dict[int, str]:
-    """Names of counters by id."""
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(ServicePoint.id, ServicePoint.name).where(ServicePoint.id.in_(ids))).all())
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,10 @@ def _unit(code: str) -> Unit:
     return unit
 
 
+def _tz() -> str:
+    return current_app.config["TIMEZONE"]
+
+
 def _summary_json(summary: reports.Summary) -> dict:
     return {
         "responses": summary.responses,
@@ -92,7 +96,7 @@ def unit_summary(code: str):
             "responses": 1840, "ikm": 82.41, "grade": "B", "grade_label": "Baik", "elements": [...]}
     """
     unit, period, scope, start, end = _context(code)
-    summary = reports.summary(scope, start, end, current_app.config["SKM_PRINTED_WEIGHT"])
+    summary = reports.summary(scope, start, end, current_app.config["SKM_PRINTED_WEIGHT"], _tz())
     return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period),
                     **_summary_json(summary), "elements": _elements_json(summary)})
 
@@ -106,7 +110,7 @@ def unit_elements(code: str):
             "nrr": 3.31, "value": 82.75, "grade": "B", "mark": null}, ...]}
     """
     unit, period, scope, start, end = _context(code)
-    summary = reports.summary(scope, start, end, current_app.config["SKM_PRINTED_WEIGHT"])
+    summary = reports.summary(scope, start, end, current_app.config["SKM_PRINTED_WEIGHT"], _tz())
     return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period),
                     "elements": _elements_json(summary)})
 
@@ -120,7 +124,7 @@ def unit_counters(code: str):
             "responses": 412, "ikm": 84.1, "grade": "B", "grade_label": "Baik"}]}
     """
     unit, period, scope, start, end = _context(code)
-    groups = reports.by_counter(scope, start, end, current_app.config["SKM_PRINTED_WEIGHT"])
+    groups = reports.by_counter(scope, start, end, current_app.config["SKM_PRINTED_WEIGHT"], _tz())
     points = {p.id: p for p in db.session.scalars(select(ServicePoint).where(ServicePoint.id.in_(list(groups) or [0])))}
     rows = [{"code": points[i].code, "name": points[i].name, **_summary_json(s)} for i, s in groups.items()]
     return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period),
@@ -137,9 +141,10 @@ def unit_officers(code: str):
     """
     unit, period, scope, start, end = _context(code)
     policy = dashboards.policy_from_config(current_app.config)
-    overall = reports.summary(scope, start, end, policy.printed_weight)
+    overall = reports.summary(scope, start, end, policy.printed_weight, policy.tz_name)
     rows = reports.officer_scores(scope, start, end, policy.officer_elements, policy.officer_prior_weight,
-                                  policy.officer_minimum, float(overall.ikm) if overall.ikm is not None else 75.0)
+                                  policy.officer_minimum, float(overall.ikm) if overall.ikm is not None else 75.0,
+                                  policy.tz_name)
     keys = staff_keys([r.staff_id for r in rows])
     return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period), "officers": [
         {"nip": keys.get(r.staff_id), "name": r.name, "responses": r.score.count, "score": _number(r.score.mean),

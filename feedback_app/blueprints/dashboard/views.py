@@ -210,7 +210,8 @@ def plan(code: str):
                  for i in (saved.items if saved else [])]
         if not lines:  # start from the three weakest elements of the period
             start, end = period.bounds_utc(current_app.config["TIMEZONE"])
-            summary = reports.summary(reports.Scope(tuple(unit_ids_of(found))), start, end)
+            summary = reports.summary(reports.Scope(tuple(unit_ids_of(found))), start, end,
+                                      tz_name=current_app.config["TIMEZONE"])
             weakest = sorted((e for e in summary.elements if e.count), key=lambda e: e.mean)[:3]
             lines = [plans.PlanLine(e.code, "", "", "", "") for e in weakest]
     lines = lines + [plans.PlanLine("", "", "", "", "")] * max(0, 5 - len(lines))
