@@ -79,6 +79,8 @@ def _totals(scope: Scope, start: datetime, end: datetime, group: str | None, tz_
         key = {"sp": RollupDay.service_point_id, "staff": RollupDay.staff_id, "unit": RollupDay.unit_id}.get(group)
         result = rollups.rollup_totals(table, scope, days[0], days[1], RollupProfileDay.value if dimension else key,
                                        dimension)
+        if not rollups.has_newer(current.watermark):
+            return result  # the rollups hold every response
         conditions.append(Response.id > current.watermark)
     sub = aggregates.per_response(conditions, officer_elements, literal(None))
     key = {"sp": sub.c.sp, "staff": sub.c.staff, "unit": sub.c.unit_id}.get(group)

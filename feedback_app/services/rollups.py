@@ -105,6 +105,11 @@ def rollup_totals(table, scope, first: date, last: date, key=None, dimension: st
     return {row[0]: aggregates.Totals.from_row(row, 1) for row in db.session.execute(query) if row[1]}
 
 
+def has_newer(watermark: int) -> bool:
+    """Whether any response arrived after the rollups were last refreshed (one index look-up)."""
+    return db.session.scalar(select(Response.id).where(Response.id > watermark).limit(1)) is not None
+
+
 def freshness() -> datetime | None:
     """When the rollups were last refreshed (figures are exact regardless: newer responses are read directly)."""
     current = state()
