@@ -105,7 +105,9 @@ def questionnaire_create(definition, unit_code: str | None) -> None:
 @click.option("--seed", default=2026, show_default=True, help="Random seed: the same seed gives the same data.")
 @click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Last day of responses.")
 @click.option("--load", default=1.0, show_default=True, help="Multiplier on the number of responses per day.")
-def seed_demo_command(months: int, seed: int, until, load: float) -> None:
+@click.option("--accounts/--no-accounts", default=True, show_default=True,
+              help="Also create demo sign-ins (password printed below; never for a real deployment).")
+def seed_demo_command(months: int, seed: int, until, load: float, accounts: bool) -> None:
     """Fill an empty database with the Kabupaten Batanghari demo regency."""
     try:
         summary = demo.seed_demo(months=months, seed=seed, until=until.date() if until else None,
@@ -117,6 +119,9 @@ def seed_demo_command(months: int, seed: int, until, load: float) -> None:
                f"{summary.shifts} weekly shifts, {summary.responses} responses")
     result = rollups.refresh(current_app.config["TIMEZONE"], tuple(current_app.config["OFFICER_ELEMENTS"]))
     click.echo(f"rollups: {result.days} day(s)")
+    if accounts:
+        for username, role in demo.create_demo_accounts():
+            click.echo(f"demo sign-in: {username} ({role}) password {demo.DEMO_PASSWORD}")
 
 
 @click.group("qr")

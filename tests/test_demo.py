@@ -25,6 +25,7 @@ def test_seed_demo_builds_batanghari_deterministically(runner, app):
     result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
     assert "demo regency:" in result.output
+    assert "demo sign-in: kadis.dukcapil (unit_head) password demo-batanghari" in result.output
     first = _fingerprint()
     names = set(db.session.scalars(select(Unit.name)))
     assert {"UPTD Puskesmas Muara Bulian", "Dinas Kependudukan dan Pencatatan Sipil", "RSUD Hamba Muara Bulian"} <= names

@@ -94,6 +94,7 @@ class Response(Base):
         Index("ix_responses_unit_submitted", "unit_id", "submitted_at"),
         Index("ix_responses_sp_submitted", "service_point_id", "submitted_at"),
         Index("ix_responses_staff_submitted", "staff_id", "submitted_at"),
+        Index("ix_responses_submitted", "submitted_at"),  # regency-wide ranges and rollup refreshes
         CheckConstraint("age IS NULL OR (age >= 10 AND age <= 120)", name="age_range"),
     )
 

@@ -287,3 +287,30 @@ def _flush(response_rows: list, answer_rows: list, contact_rows: list) -> None:
     response_rows.clear()
     answer_rows.clear()
     contact_rows.clear()
+
+
+DEMO_PASSWORD = "demo-batanghari"
+
+
+def create_demo_accounts() -> list[tuple[str, str]]:
+    """Sign-ins for trying the dashboards on the demo regency, one per role."""
+    from ..models import Role
+    from . import accounts
+
+    first_officer = db.session.scalars(
+        select(Staff).join(DutyShift, DutyShift.staff_id == Staff.id)
+        .join(ServicePoint, ServicePoint.id == DutyShift.service_point_id)
+        .where(ServicePoint.code == "DKC-02").order_by(Staff.name)
+    ).first()
+    plan = [("admin", Role.ADMIN, None, None), ("bkpsdm", Role.HR, None, None),
+            ("kadis.dukcapil", Role.UNIT_HEAD, "DISDUKCAPIL", None),
+            ("kadis.dinkes", Role.UNIT_HEAD, "DINKES", None),
+            ("kapus.muarabulian", Role.UNIT_HEAD, "PKM-MBL", None),
+            ("petugas", Role.OFFICER, None, first_officer.nip or first_officer.code if first_officer else None)]
+    created = []
+    for username, role, unit, staff_key in plan:
+        if role == Role.OFFICER and staff_key is None:
+            continue
+        accounts.create_user(username, username.replace(".", " ").title(), role, DEMO_PASSWORD, unit, staff_key)
+        created.append((username, role.value))
+    return created

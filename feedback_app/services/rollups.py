@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import delete, func, insert, literal, select
 
@@ -50,20 +50,31 @@ def refresh(tz_name: str, officer_elements: tuple[str, ...], rebuild: bool = Fal
     else:
         days = [d for (d,) in db.session.execute(
             select(day).distinct().where(Response.id > current.watermark, Response.id <= newest))]
-    if days:
-        if not rebuild:
-            db.session.execute(delete(RollupDay).where(RollupDay.day.in_(days)))
-            db.session.execute(delete(RollupProfileDay).where(RollupProfileDay.day.in_(days)))
-        for chunk in (days[i:i + 200] for i in range(0, len(days), 200)):
-            _insert_days(chunk, day, officer_elements, newest)
+    if rebuild:
+        _insert_days([Response.id <= newest], day, officer_elements)
+    elif days:
+        db.session.execute(delete(RollupDay).where(RollupDay.day.in_(days)))
+        db.session.execute(delete(RollupProfileDay).where(RollupProfileDay.day.in_(days)))
+        for chunk in (sorted(days)[i:i + 100] for i in range(0, len(days), 100)):
+            # the UTC range of the chunk's days lets the index on submitted_at narrow the scan
+            shift = timedelta(minutes=offset)
+            start = datetime.combine(_as_date(chunk[0]), datetime.min.time(), timezone.utc) - shift
+            end = datetime.combine(_as_date(chunk[-1]) + timedelta(days=1), datetime.min.time(), timezone.utc) - shift
+            _insert_days([Response.id <= newest, Response.submitted_at >= start, Response.submitted_at < end,
+                          day.in_(chunk)], day, officer_elements)
     current.watermark, current.officer_elements, current.timezone = newest, settings, tz_name
     current.refreshed_at = now_utc()
     db.session.commit()
     return RefreshResult(len(days), newest)
 
 
-def _insert_days(days: list, day_expression, officer_elements: tuple[str, ...], newest: int) -> None:
-    conditions = [Response.excluded.is_(False), Response.id <= newest, day_expression.in_(days)]
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _insert_days(conditions: list, day_expression, officer_elements: tuple[str, ...]) -> None:
+    """Recompute the rollup rows of the responses these conditions select (their days were emptied first)."""
+    conditions = [Response.excluded.is_(False), *conditions]
     sub = aggregates.per_response(conditions, officer_elements, day_expression)
     totals_columns = ["responses", *(f"s{i}" for i in range(1, 10)), *(f"c{i}" for i in range(1, 10)),
                       "officer_n", "officer_sum", "officer_squares"]
