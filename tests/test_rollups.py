@@ -65,7 +65,8 @@ def test_rollups_match_direct_computation(app):
     scopes = [reports.Scope(None), reports.Scope((points[0].unit_id,)),
               reports.Scope((points[1].unit_id,), service_point_id=points[1].id),
               reports.Scope(None, staff_id=officers[0].id)]
-    tokens = ["2026", "2026-Q1", "2026-M02", "2026-S2", "2026-01-02..2026-03-15"]
+    # whole months, months with ragged ends, and days inside one month
+    tokens = ["2026", "2026-Q1", "2026-M02", "2026-S2", "2026-01-02..2026-03-15", "2026-01-15..2026-01-20"]
 
     # no rollups yet: every path reads the responses directly
     result = rollups.refresh(TZ, ("U6", "U7"))
@@ -80,11 +81,13 @@ def test_rollups_match_direct_computation(app):
     for scope in scopes[:2]:
         _same(_everything(scope, periods.parse("2026"), None), _everything(scope, periods.parse("2026"), TZ))
 
-    # a later refresh folds them in; figures do not change
-    before = _everything(scopes[0], periods.parse("2026"), TZ)
+    # a later refresh folds them in (days and months); figures do not change
+    before = {token: _everything(scopes[0], periods.parse(token), TZ) for token in tokens}
     assert rollups.refresh(TZ, ("U6", "U7")).days > 0
     assert rollups.refresh(TZ, ("U6", "U7")).days == 0  # nothing new: nothing to do
-    _same(before, _everything(scopes[0], periods.parse("2026"), TZ))
+    for token in tokens:
+        _same(before[token], _everything(scopes[0], periods.parse(token), TZ))
+        _same(_everything(scopes[0], periods.parse(token), None), _everything(scopes[0], periods.parse(token), TZ))
 
 
 def test_refresh_command_and_changed_settings_rebuild(runner, app):

@@ -1,7 +1,7 @@
 """All models, importable from one place (Alembic needs them loaded)."""
 from .base import Base, utcnow
 from .plans import FollowUpItem, FollowUpPlan
-from .rollups import RollupDay, RollupProfileDay, RollupState
+from .rollups import RollupDay, RollupMonth, RollupProfileDay, RollupProfileMonth, RollupState
 from .staff import AsnType, DutyShift, Staff
 from .survey import Answer, FollowUpContact, Question, Questionnaire, Response, Verification
 from .users import ApiToken, AuditEvent, Role, User
@@ -9,6 +9,6 @@ from .units import OpeningHours, ServicePoint, ServiceType, Unit, service_point_
 
 __all__ = [
     "Answer", "ApiToken", "AsnType", "AuditEvent", "Role", "User", "Base", "DutyShift", "FollowUpContact", "FollowUpItem", "FollowUpPlan", "OpeningHours", "Question", "Questionnaire",
-    "Response", "RollupDay", "RollupProfileDay", "RollupState", "ServicePoint", "ServiceType", "Staff", "Unit", "Verification", "service_point_service_types",
+    "Response", "RollupDay", "RollupMonth", "RollupProfileDay", "RollupProfileMonth", "RollupState", "ServicePoint", "ServiceType", "Staff", "Unit", "Verification", "service_point_service_types",
     "utcnow",
 ]

@@ -54,6 +54,37 @@ class RollupProfileDay(_Sums, Base):
     unit_id: Mapped[int] = mapped_column(Integer)
 
 
+@_element_columns
+class RollupMonth(_Sums, Base):
+    """The daily rollups of one calendar month added up (month = its first day), for long periods."""
+
+    __tablename__ = "rollup_months"
+    __table_args__ = (Index("ix_rollup_months_unit_month", "unit_id", "month"),)
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    service_point_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer)
+    officer_n: Mapped[int] = mapped_column(Integer, default=0)
+    officer_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    officer_squares: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+@_element_columns
+class RollupProfileMonth(_Sums, Base):
+    """The daily profile rollups of one calendar month added up."""
+
+    __tablename__ = "rollup_profile_months"
+    __table_args__ = (Index("ix_rollup_profile_months_dimension_unit", "dimension", "unit_id", "month"),
+                      Index("ix_rollup_profile_months_dimension", "dimension", "month"))
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    service_point_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(40), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer)
+
+
 class RollupState(Base):
     """How far the rollups reach: every response with id <= watermark is in them."""
 

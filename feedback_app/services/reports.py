@@ -76,9 +76,8 @@ def _totals(scope: Scope, start: datetime, end: datetime, group: str | None, tz_
     conditions = conditions_for(scope, start, end)
     if usable:
         table = RollupProfileDay if dimension else RollupDay
-        key = {"sp": RollupDay.service_point_id, "staff": RollupDay.staff_id, "unit": RollupDay.unit_id}.get(group)
-        result = rollups.rollup_totals(table, scope, days[0], days[1], RollupProfileDay.value if dimension else key,
-                                       dimension)
+        key = "value" if dimension else {"sp": "service_point_id", "staff": "staff_id", "unit": "unit_id"}.get(group)
+        result = rollups.rollup_totals(table, scope, days[0], days[1], key, dimension)
         if not rollups.has_newer(current.watermark):
             return result  # the rollups hold every response
         conditions.append(Response.id > current.watermark)

@@ -4,11 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy import Date, cast, delete, func, insert, literal, select
 
 from ..extensions import db
 from ..models import Response
-from ..models.rollups import ELEMENT_CODES, RollupDay, RollupProfileDay, RollupState
+from ..models.rollups import (
+    ELEMENT_CODES, RollupDay, RollupMonth, RollupProfileDay, RollupProfileMonth, RollupState,
+)
 from . import aggregates
 from .clock import now_utc
 
@@ -62,6 +64,8 @@ def refresh(tz_name: str, officer_elements: tuple[str, ...], rebuild: bool = Fal
             end = datetime.combine(_as_date(chunk[-1]) + timedelta(days=1), datetime.min.time(), timezone.utc) - shift
             _insert_days([Response.id <= newest, Response.submitted_at >= start, Response.submitted_at < end,
                           day.in_(chunk)], day, officer_elements)
+    if rebuild or days:
+        _rebuild_months(dialect, None if rebuild else sorted({_month_of(_as_date(d)) for d in days}))
     current.watermark, current.officer_elements, current.timezone = newest, settings, tz_name
     current.refreshed_at = now_utc()
     db.session.commit()
@@ -93,9 +97,63 @@ def _insert_days(conditions: list, day_expression, officer_elements: tuple[str, 
         ))
 
 
-def rollup_totals(table, scope, first: date, last: date, key=None, dimension: str | None = None) -> dict:
-    """Totals from a rollup table for whole local days [first, last], grouped by a column of it (or not)."""
-    conditions = [table.day >= first, table.day <= last]
+def _month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _month_expression(dialect: str, column):
+    if dialect == "sqlite":
+        return func.date(column, "start of month")
+    return cast(func.date_trunc("month", column), Date)
+
+
+def _rebuild_months(dialect: str, months: list[date] | None) -> None:
+    """Add the daily rollups up into months (all of them, or only these months)."""
+    pairs = ((RollupDay, RollupMonth, ["service_point_id", "staff_id"]),
+             (RollupProfileDay, RollupProfileMonth, ["service_point_id", "dimension", "value"]))
+    for daily, monthly, keys in pairs:
+        month = _month_expression(dialect, daily.day)
+        conditions = []
+        if months is None:
+            db.session.execute(delete(monthly))
+        else:
+            db.session.execute(delete(monthly).where(monthly.month.in_(months)))
+            end = max(months)
+            end = end.replace(year=end.year + 1, month=1) if end.month == 12 else end.replace(month=end.month + 1)
+            conditions = [daily.day >= min(months), daily.day < end, month.in_(months)]
+        sums = [c.name for c in daily.__table__.c if c.name not in ("day", "unit_id", *keys)]
+        db.session.execute(insert(monthly).from_select(
+            ["month", *keys, "unit_id", *sums],
+            select(month, *(getattr(daily, k) for k in keys), func.min(daily.unit_id),
+                   *(func.sum(getattr(daily, c)) for c in sums))
+            .where(*conditions).group_by(month, *(getattr(daily, k) for k in keys)),
+        ))
+
+
+def rollup_totals(daily, scope, first: date, last: date, key=None, dimension: str | None = None) -> dict:
+    """Totals for whole local days [first, last]: whole calendar months from the monthly rollups, the days
+    before and after them from the daily ones; grouped by a column name (or not)."""
+    monthly = RollupMonth if daily is RollupDay else RollupProfileMonth
+    month_start = first if first.day == 1 else (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    month_end = (last + timedelta(days=1)).replace(day=1)  # first day after the last whole month
+    result: dict = {}
+    parts = []
+    if month_start < month_end:
+        parts.append((monthly, monthly.month, month_start, month_end - timedelta(days=1)))
+        if first < month_start:
+            parts.append((daily, daily.day, first, month_start - timedelta(days=1)))
+        if month_end <= last:
+            parts.append((daily, daily.day, month_end, last))
+    else:
+        parts.append((daily, daily.day, first, last))
+    for table, column, low, high in parts:
+        for group, totals in _table_totals(table, column, scope, low, high, key, dimension).items():
+            result.setdefault(group, aggregates.Totals()).add(totals)
+    return result
+
+
+def _table_totals(table, column, scope, first: date, last: date, key: str | None, dimension: str | None) -> dict:
+    conditions = [column >= first, column <= last]
     if scope.unit_ids is not None:
         conditions.append(table.unit_id.in_(scope.unit_ids))
     if scope.service_point_id is not None:
@@ -106,13 +164,14 @@ def rollup_totals(table, scope, first: date, last: date, key=None, dimension: st
         conditions.append(table.dimension == dimension)
     columns = [func.sum(table.responses), *(func.sum(getattr(table, f"s{i}")) for i in range(1, 10)),
                *(func.sum(getattr(table, f"c{i}")) for i in range(1, 10))]
-    if table is RollupDay:
+    if table in (RollupDay, RollupMonth):
         columns += [func.sum(table.officer_n), func.sum(table.officer_sum), func.sum(table.officer_squares)]
     else:
         columns += [func.sum(0), func.sum(0.0), func.sum(0.0)]
-    query = select(key if key is not None else literal(None), *columns).where(*conditions)
-    if key is not None:
-        query = query.group_by(key)
+    group = getattr(table, key) if key is not None else None
+    query = select(group if group is not None else literal(None), *columns).where(*conditions)
+    if group is not None:
+        query = query.group_by(group)
     return {row[0]: aggregates.Totals.from_row(row, 1) for row in db.session.execute(query) if row[1]}
 
 
