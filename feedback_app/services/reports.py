@@ -80,7 +80,9 @@ def _totals(scope: Scope, start: datetime, end: datetime, group: str | None, tz_
         result = rollups.rollup_totals(table, scope, days[0], days[1], key, dimension)
         if not rollups.has_newer(current.watermark):
             return result  # the rollups hold every response
-        conditions.append(Response.id > current.watermark)
+        # Drive the direct read from the few newest ids (primary key), not from the period's many responses.
+        newer = select(Response.id).where(Response.id > current.watermark).scalar_subquery()
+        conditions.append(Response.id.in_(newer))
     sub = aggregates.per_response(conditions, officer_elements, literal(None))
     key = {"sp": sub.c.sp, "staff": sub.c.staff, "unit": sub.c.unit_id}.get(group)
     if dimension:
