@@ -22,8 +22,15 @@ class _Sums:
     responses: Mapped[int] = mapped_column(Integer)
 
 
+class _OfficerSums(_Sums):
+    # per-response officer score (mean of the officer elements x 25): count, sum and sum of squares
+    officer_n: Mapped[int] = mapped_column(Integer, default=0)
+    officer_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    officer_squares: Mapped[float] = mapped_column(Float, default=0.0)
+
+
 @_element_columns
-class RollupDay(_Sums, Base):
+class RollupDay(_OfficerSums, Base):
     """Responses of one local day at one counter, attributed to one officer (staff_id 0: nobody), not excluded."""
 
     __tablename__ = "rollup_days"
@@ -33,10 +40,6 @@ class RollupDay(_Sums, Base):
     service_point_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     staff_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(Integer)
-    # per-response officer score (mean of the officer elements x 25): count, sum and sum of squares
-    officer_n: Mapped[int] = mapped_column(Integer, default=0)
-    officer_sum: Mapped[float] = mapped_column(Float, default=0.0)
-    officer_squares: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 @_element_columns
@@ -55,7 +58,7 @@ class RollupProfileDay(_Sums, Base):
 
 
 @_element_columns
-class RollupMonth(_Sums, Base):
+class RollupMonth(_OfficerSums, Base):
     """The daily rollups of one calendar month added up (month = its first day), for long periods."""
 
     __tablename__ = "rollup_months"
@@ -65,9 +68,6 @@ class RollupMonth(_Sums, Base):
     service_point_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     staff_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(Integer)
-    officer_n: Mapped[int] = mapped_column(Integer, default=0)
-    officer_sum: Mapped[float] = mapped_column(Float, default=0.0)
-    officer_squares: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 @_element_columns
