@@ -36,11 +36,11 @@ def _random_responses(points, officers, count, rng, start):
 def _everything(scope, period, tz):
     start, end = period.bounds_utc(TZ)
     return (
-        reports.summary(scope, start, end, tz_name=tz),
-        reports.by_counter(scope, start, end, tz_name=tz),
-        {d: reports.breakdown(scope, start, end, d, tz_name=tz) for d in reports.PROFILE_DIMENSIONS},
+        reports.summary(scope, start, end, rollup=rollups.snapshot() if tz else None),
+        reports.by_counter(scope, start, end, rollup=rollups.snapshot() if tz else None),
+        {d: reports.breakdown(scope, start, end, d, rollup=rollups.snapshot() if tz else None) for d in reports.PROFILE_DIMENSIONS},
         [(r.staff_id, r.score) for r in reports.officer_scores(scope, start, end, ("U6", "U7"), 10, 20, 80.0,
-                                                                 tz_name=tz)],
+                                                                 rollup=rollups.snapshot() if tz else None)],
     )
 
 
@@ -98,5 +98,5 @@ def test_refresh_command_and_changed_settings_rebuild(runner, app):
     assert "0 day(s) recomputed" in runner.invoke(args=["rollups", "refresh"]).output
     # other officer elements: officer figures are read directly until the rollups are rebuilt
     start, end = periods.parse("2026").bounds_utc(TZ)
-    assert reports.officer_scores(reports.Scope(None), start, end, ("U7",), 10, 20, 80.0, tz_name=TZ) == []
+    assert reports.officer_scores(reports.Scope(None), start, end, ("U7",), 10, 20, 80.0, rollup=rollups.snapshot()) == []
     assert rollups.refresh(TZ, ("U7",)).days > 0  # settings changed: everything recomputed

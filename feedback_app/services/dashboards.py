@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Question, ServicePoint, ServiceType, Staff, Unit
-from . import reports
+from . import reports, rollups
 from .counters import unit_ids_of
 from .periods import Period
 from .scoring import Grade, OfficerScore, grade
@@ -97,15 +97,16 @@ def build(title: str, scope: reports.Scope, period: Period, policy: ScoringPolic
           sub_units: list[Unit] | None = None) -> Dashboard:
     """The dashboard of a scope (a unit tree, one counter or one officer) for a period."""
     start, end = period.bounds_utc(policy.tz_name)
-    summary = reports.summary(scope, start, end, policy.printed_weight, policy.tz_name)
-    counters = reports.by_counter(scope, start, end, policy.printed_weight, policy.tz_name)
+    rollup = rollups.snapshot()
+    summary = reports.summary(scope, start, end, policy.printed_weight, rollup)
+    counters = reports.by_counter(scope, start, end, policy.printed_weight, rollup)
     points = {i: (code, name) for i, code, name in db.session.execute(
         select(ServicePoint.id, ServicePoint.code, ServicePoint.name).where(ServicePoint.id.in_(list(counters) or [0]))
     ).all()}
     counter_rows = sorted((_row(*points[i], s) for i, s in counters.items()), key=lambda r: r.label)
     unit_mean = float(summary.ikm) if summary.ikm is not None else 75.0
     officer_rows = reports.officer_scores(scope, start, end, policy.officer_elements, policy.officer_prior_weight,
-                                          policy.officer_minimum, unit_mean, policy.tz_name)
+                                          policy.officer_minimum, unit_mean, rollup)
     positions = dict(db.session.execute(
         select(Staff.id, Staff.position).where(Staff.id.in_([r.staff_id for r in officer_rows] or [0]))
     ).all())
@@ -114,13 +115,14 @@ def build(title: str, scope: reports.Scope, period: Period, policy: ScoringPolic
     for unit in sub_units or []:
         sub_scope = reports.Scope(tuple(unit_ids_of(unit)))
         sub_rows.append(_row(unit.code, unit.name,
-                             reports.summary(sub_scope, start, end, policy.printed_weight, policy.tz_name)))
+                             reports.summary(sub_scope, start, end, policy.printed_weight, rollup)))
     trend = []
     for earlier in [*period.previous(trend_periods), period]:
         s, e = earlier.bounds_utc(policy.tz_name)
         trend.append(_row(earlier.token, earlier.label,
-                          reports.summary(scope, s, e, policy.printed_weight, policy.tz_name)))
-    profile = {dimension: profile_rows(scope, start, end, dimension, policy) for dimension in reports.PROFILE_DIMENSIONS}
+                          reports.summary(scope, s, e, policy.printed_weight, rollup)))
+    profile = {dimension: profile_rows(scope, start, end, dimension, policy, rollup)
+               for dimension in reports.PROFILE_DIMENSIONS}
     return Dashboard(title, period, summary, element_rows(summary), counter_rows, officers, sub_rows, trend, profile)
 
 
@@ -133,9 +135,10 @@ PROFILE_LABELS = {
 NOT_SAID = "Tidak diisi"
 
 
-def profile_rows(scope: reports.Scope, start, end, dimension: str, policy: ScoringPolicy) -> list[Row]:
+def profile_rows(scope: reports.Scope, start, end, dimension: str, policy: ScoringPolicy,
+                 rollup=None) -> list[Row]:
     """Respondents and IKM per value of one profile dimension, in a fixed order, "Tidak diisi" last."""
-    groups = reports.breakdown(scope, start, end, dimension, policy.printed_weight, policy.tz_name)
+    groups = reports.breakdown(scope, start, end, dimension, policy.printed_weight, rollup)
     if dimension == "service_type":
         labels = dict(db.session.execute(
             select(ServiceType.id, ServiceType.name).where(ServiceType.id.in_([k for k in groups if k] or [0]))
@@ -169,7 +172,8 @@ def public_result(title: str, unit_ids: tuple[int, ...] | None, period: Period, 
                   sub_units: list[Unit], today) -> PublicResult:
     """The published results of a unit (None: the whole regency) and its sub-units for a period."""
     start, end = period.bounds_utc(policy.tz_name)
-    summary = reports.summary(reports.Scope(unit_ids), start, end, policy.printed_weight, policy.tz_name)
+    rollup = rollups.snapshot()
+    summary = reports.summary(reports.Scope(unit_ids), start, end, policy.printed_weight, rollup)
     rows = [_row(u.code, u.name, reports.summary(reports.Scope(tuple(unit_ids_of(u))), start, end,
-                                                 policy.printed_weight, policy.tz_name)) for u in sub_units]
+                                                 policy.printed_weight, rollup)) for u in sub_units]
     return PublicResult(title, period, summary, element_rows(summary), rows, today <= period.last)

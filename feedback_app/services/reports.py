@@ -62,15 +62,14 @@ def conditions_for(scope: Scope, start: datetime, end: datetime, include_exclude
     return conditions
 
 
-def _totals(scope: Scope, start: datetime, end: datetime, group: str | None, tz_name: str | None,
+def _totals(scope: Scope, start: datetime, end: datetime, group: str | None, rollup: rollups.Snapshot | None,
             officer_elements: tuple[str, ...] = DEFAULT_OFFICER_ELEMENTS) -> dict:
     """Totals per group ('sp', 'staff', 'unit', a profile dimension, or None for one total): the daily rollups
     of the whole days covered, plus the responses newer than the rollups read directly, so always exact."""
-    days = aggregates.whole_days(start, end, tz_name) if tz_name else None
-    current = rollups.state() if days else None
+    days = aggregates.whole_days(start, end, rollup.timezone) if rollup else None
     dimension = group if group in aggregates.PROFILE_DIMENSIONS else None
-    usable = (current is not None and current.timezone == tz_name
-              and (group != "staff" or current.officer_elements == ",".join(officer_elements))
+    usable = (days is not None
+              and (group != "staff" or rollup.officer_elements == ",".join(officer_elements))
               and not (dimension and scope.staff_id is not None))  # profile rollups are not kept per officer
     result: dict = {}
     conditions = conditions_for(scope, start, end)
@@ -78,10 +77,10 @@ def _totals(scope: Scope, start: datetime, end: datetime, group: str | None, tz_
         table = RollupProfileDay if dimension else RollupDay
         key = "value" if dimension else {"sp": "service_point_id", "staff": "staff_id", "unit": "unit_id"}.get(group)
         result = rollups.rollup_totals(table, scope, days[0], days[1], key, dimension)
-        if not rollups.has_newer(current.watermark):
+        if not rollup.newer:
             return result  # the rollups hold every response
         # Drive the direct read from the few newest ids (primary key), not from the period's many responses.
-        newer = select(Response.id).where(Response.id > current.watermark).scalar_subquery()
+        newer = select(Response.id).where(Response.id > rollup.watermark).scalar_subquery()
         conditions.append(Response.id.in_(newer))
     sub = aggregates.per_response(conditions, officer_elements, literal(None))
     key = {"sp": sub.c.sp, "staff": sub.c.staff, "unit": sub.c.unit_id}.get(group)
@@ -105,16 +104,16 @@ def _summary_of(totals: aggregates.Totals | None, printed_weight: bool) -> Summa
 
 
 def summary(scope: Scope, start: datetime, end: datetime, printed_weight: bool = False,
-            tz_name: str | None = None) -> Summary:
+            rollup: rollups.Snapshot | None = None) -> Summary:
     """Response count, element totals and IKM of a scope between two UTC instants [start, end).
-    With the regency's time zone, whole days are read from the daily rollups."""
-    return _summary_of(_totals(scope, start, end, None, tz_name).get(None), printed_weight)
+    Given a rollups snapshot, whole days come from the rollups (figures are the same either way)."""
+    return _summary_of(_totals(scope, start, end, None, rollup).get(None), printed_weight)
 
 
 def by_counter(scope: Scope, start: datetime, end: datetime, printed_weight: bool = False,
-               tz_name: str | None = None) -> dict[int, Summary]:
+               rollup: rollups.Snapshot | None = None) -> dict[int, Summary]:
     """Summary per counter (service point id) within the scope."""
-    return {sp: _summary_of(t, printed_weight) for sp, t in _totals(scope, start, end, "sp", tz_name).items()}
+    return {sp: _summary_of(t, printed_weight) for sp, t in _totals(scope, start, end, "sp", rollup).items()}
 
 
 AGE_BANDS = aggregates.AGE_BANDS
@@ -122,13 +121,13 @@ PROFILE_DIMENSIONS = aggregates.PROFILE_DIMENSIONS
 
 
 def breakdown(scope: Scope, start: datetime, end: datetime, dimension: str,
-              printed_weight: bool = False, tz_name: str | None = None) -> dict:
+              printed_weight: bool = False, rollup: rollups.Snapshot | None = None) -> dict:
     """Responses and IKM per value of a profile dimension (sex, age band, education, occupation, service type);
     the key None holds those who did not say."""
     if dimension not in PROFILE_DIMENSIONS:
         raise ValueError(f"unknown profile dimension {dimension}")
     result = {}
-    for value, totals in _totals(scope, start, end, dimension, tz_name).items():
+    for value, totals in _totals(scope, start, end, dimension, rollup).items():
         key = None if value in ("", None) else int(value) if dimension == "service_type" else value
         result[key] = _summary_of(totals, printed_weight)
     return result
@@ -144,10 +143,11 @@ class OfficerRow:
 
 
 def officer_scores(scope: Scope, start: datetime, end: datetime, officer_elements: tuple[str, ...],
-                   prior_weight: float, minimum: int, unit_mean: float, tz_name: str | None = None) -> list[OfficerRow]:
+                   prior_weight: float, minimum: int, unit_mean: float,
+                   rollup: rollups.Snapshot | None = None) -> list[OfficerRow]:
     """Officer scores from the elements officers control: per response the mean of those answers x 25, then
     per officer the count, sum and sum of squares of those per-response scores (all in SQL)."""
-    totals = {k: t for k, t in _totals(scope, start, end, "staff", tz_name, officer_elements).items()
+    totals = {k: t for k, t in _totals(scope, start, end, "staff", rollup, officer_elements).items()
               if k and t.officer_n}
     names = dict(db.session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(list(totals) or [0]))).all())
     result = [

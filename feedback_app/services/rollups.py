@@ -175,6 +175,25 @@ def _table_totals(table, column, scope, first: date, last: date, key: str | None
     return {row[0]: aggregates.Totals.from_row(row, 1) for row in db.session.execute(query) if row[1]}
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What the rollups hold, read once per page: every response up to `watermark`; `newer` says whether any
+    response arrived since (those are then read directly)."""
+
+    watermark: int
+    timezone: str
+    officer_elements: str
+    newer: bool
+
+
+def snapshot() -> Snapshot | None:
+    """The rollups' state now, or None if they were never built."""
+    current = state()
+    if current is None:
+        return None
+    return Snapshot(current.watermark, current.timezone, current.officer_elements, has_newer(current.watermark))
+
+
 def has_newer(watermark: int) -> bool:
     """Whether any response arrived after the rollups were last refreshed (one index look-up)."""
     return db.session.scalar(select(Response.id).where(Response.id > watermark).limit(1)) is not None

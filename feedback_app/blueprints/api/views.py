@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import ServicePoint, Unit
-from ...services import accounts, audit, dashboards, exports, periods, reports
+from ...services import accounts, audit, dashboards, exports, periods, reports, rollups
 from ...services.counters import unit_ids_of
 from ...services.scoring import round2
 from ...services.staff import staff_keys
@@ -56,10 +56,6 @@ def _unit(code: str) -> Unit:
     return unit
 
 
-def _tz() -> str:
-    return current_app.config["TIMEZONE"]
-
-
 def _summary_json(summary: reports.Summary) -> dict:
     return {
         "responses": summary.responses,
@@ -96,7 +92,7 @@ def unit_summary(code: str):
             "responses": 1840, "ikm": 82.41, "grade": "B", "grade_label": "Baik", "elements": [...]}
     """
     unit, period, scope, start, end = _context(code)
-    summary = reports.summary(scope, start, end, current_app.config["SKM_PRINTED_WEIGHT"], _tz())
+    summary = reports.summary(scope, start, end, current_app.config["SKM_PRINTED_WEIGHT"], rollups.snapshot())
     return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period),
                     **_summary_json(summary), "elements": _elements_json(summary)})
 
@@ -110,7 +106,7 @@ def unit_elements(code: str):
             "nrr": 3.31, "value": 82.75, "grade": "B", "mark": null}, ...]}
     """
     unit, period, scope, start, end = _context(code)
-    summary = reports.summary(scope, start, end, current_app.config["SKM_PRINTED_WEIGHT"], _tz())
+    summary = reports.summary(scope, start, end, current_app.config["SKM_PRINTED_WEIGHT"], rollups.snapshot())
     return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period),
                     "elements": _elements_json(summary)})
 
@@ -124,7 +120,7 @@ def unit_counters(code: str):
             "responses": 412, "ikm": 84.1, "grade": "B", "grade_label": "Baik"}]}
     """
     unit, period, scope, start, end = _context(code)
-    groups = reports.by_counter(scope, start, end, current_app.config["SKM_PRINTED_WEIGHT"], _tz())
+    groups = reports.by_counter(scope, start, end, current_app.config["SKM_PRINTED_WEIGHT"], rollups.snapshot())
     points = {p.id: p for p in db.session.scalars(select(ServicePoint).where(ServicePoint.id.in_(list(groups) or [0])))}
     rows = [{"code": points[i].code, "name": points[i].name, **_summary_json(s)} for i, s in groups.items()]
     return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period),
@@ -141,10 +137,11 @@ def unit_officers(code: str):
     """
     unit, period, scope, start, end = _context(code)
     policy = dashboards.policy_from_config(current_app.config)
-    overall = reports.summary(scope, start, end, policy.printed_weight, policy.tz_name)
+    rollup = rollups.snapshot()
+    overall = reports.summary(scope, start, end, policy.printed_weight, rollup)
     rows = reports.officer_scores(scope, start, end, policy.officer_elements, policy.officer_prior_weight,
                                   policy.officer_minimum, float(overall.ikm) if overall.ikm is not None else 75.0,
-                                  policy.tz_name)
+                                  rollup)
     keys = staff_keys([r.staff_id for r in rows])
     return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period), "officers": [
         {"nip": keys.get(r.staff_id), "name": r.name, "responses": r.score.count, "score": _number(r.score.mean),

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Role, ServicePoint, Staff, Unit
-from ...services import accounts, audit, clock, dashboards, documents, exports, periods, plans, reports
+from ...services import accounts, audit, clock, dashboards, documents, exports, periods, plans, reports, rollups
 from ...services.counters import unit_ids_of
 from ...services.scoring import minimum_sample
 from ...services.staff import staff_keys
@@ -211,7 +211,7 @@ def plan(code: str):
         if not lines:  # start from the three weakest elements of the period
             start, end = period.bounds_utc(current_app.config["TIMEZONE"])
             summary = reports.summary(reports.Scope(tuple(unit_ids_of(found))), start, end,
-                                      tz_name=current_app.config["TIMEZONE"])
+                                      rollup=rollups.snapshot())
             weakest = sorted((e for e in summary.elements if e.count), key=lambda e: e.mean)[:3]
             lines = [plans.PlanLine(e.code, "", "", "", "") for e in weakest]
     lines = lines + [plans.PlanLine("", "", "", "", "")] * max(0, 5 - len(lines))
