@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import ApiToken, Role, Unit, User
 from . import audit
 from .clock import now_utc
+from .counters import unit_ids_of
 from .staff import find_staff
 
 MIN_PASSWORD = 10
@@ -131,12 +132,7 @@ def visible_unit_ids(user: User) -> set[int] | None:
     if user.role in (Role.ADMIN, Role.HR):
         return None
     if user.role == Role.UNIT_HEAD and user.unit_id is not None:
-        ids, frontier = {user.unit_id}, [user.unit_id]
-        while frontier:
-            children = db.session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))).all()
-            frontier = [c for c in children if c not in ids]
-            ids.update(frontier)
-        return ids
+        return set(unit_ids_of(user.unit_id))
     return set()
 
 

@@ -211,11 +211,12 @@ def staff_photo(staff_id: int) -> tuple[bytes, str] | None:
     return row.photo, row.photo_type or "image/jpeg"
 
 
-def unit_ids_of(unit: Unit) -> list[int]:
-    """A unit and all its descendants' ids."""
-    ids, stack = [], [unit]
-    while stack:
-        node = stack.pop()
-        ids.append(node.id)
-        stack.extend(node.children)
+def unit_ids_of(unit: Unit | int) -> list[int]:
+    """A unit and all its descendants' ids (one query per level of the tree)."""
+    root = unit if isinstance(unit, int) else unit.id
+    ids, frontier = [root], [root]
+    while frontier:
+        children = db.session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))).all()
+        frontier = [c for c in children if c not in ids]
+        ids.extend(frontier)
     return ids

@@ -32,6 +32,20 @@ class PlanError(ValueError):
         self.errors = errors
 
 
+def starting_lines(unit: Unit, period, tz_name: str, rollup=None) -> list[PlanLine]:
+    """The lines a plan shows: the saved ones, or for a new plan the three weakest elements of the period."""
+    from . import reports
+    from .counters import unit_ids_of
+
+    saved = get_plan(unit, period.token)
+    if saved and saved.items:
+        return [PlanLine(i.element_code, i.programme, str(i.quarter), i.responsible, i.progress) for i in saved.items]
+    start, end = period.bounds_utc(tz_name)
+    summary = reports.summary(reports.Scope(tuple(unit_ids_of(unit))), start, end, rollup=rollup)
+    weakest = sorted((e for e in summary.elements if e.count), key=lambda e: e.mean)[:3]
+    return [PlanLine(e.code, "", "", "", "") for e in weakest]
+
+
 def get_plan(unit: Unit, period_token: str) -> FollowUpPlan | None:
     """The saved plan of a unit for a period, if any."""
     return db.session.scalars(

@@ -29,6 +29,17 @@ class Scope:
     service_point_id: int | None = None
     staff_id: int | None = None
 
+    def conditions(self, table) -> list:
+        """WHERE conditions on any table with unit_id, service_point_id and staff_id columns (responses, rollups)."""
+        conditions = []
+        if self.unit_ids is not None:
+            conditions.append(table.unit_id.in_(self.unit_ids))
+        if self.service_point_id is not None:
+            conditions.append(table.service_point_id == self.service_point_id)
+        if self.staff_id is not None:
+            conditions.append(table.staff_id == self.staff_id)
+        return conditions
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -50,15 +61,9 @@ class Summary:
 
 def conditions_for(scope: Scope, start: datetime, end: datetime, include_excluded: bool = False) -> list:
     """The WHERE conditions selecting a scope's responses in [start, end); excluded ones only if asked."""
-    conditions = [Response.submitted_at >= start, Response.submitted_at < end]
+    conditions = [Response.submitted_at >= start, Response.submitted_at < end, *scope.conditions(Response)]
     if not include_excluded:
         conditions.append(Response.excluded.is_(False))
-    if scope.unit_ids is not None:
-        conditions.append(Response.unit_id.in_(scope.unit_ids))
-    if scope.service_point_id is not None:
-        conditions.append(Response.service_point_id == scope.service_point_id)
-    if scope.staff_id is not None:
-        conditions.append(Response.staff_id == scope.staff_id)
     return conditions
 
 

@@ -153,13 +153,7 @@ def rollup_totals(daily, scope, first: date, last: date, key=None, dimension: st
 
 
 def _table_totals(table, column, scope, first: date, last: date, key: str | None, dimension: str | None) -> dict:
-    conditions = [column >= first, column <= last]
-    if scope.unit_ids is not None:
-        conditions.append(table.unit_id.in_(scope.unit_ids))
-    if scope.service_point_id is not None:
-        conditions.append(table.service_point_id == scope.service_point_id)
-    if scope.staff_id is not None:
-        conditions.append(table.staff_id == scope.staff_id)
+    conditions = [column >= first, column <= last, *scope.conditions(table)]
     if dimension is not None:
         conditions.append(table.dimension == dimension)
     columns = [func.sum(table.responses), *(func.sum(getattr(table, f"s{i}")) for i in range(1, 10)),

@@ -206,14 +206,7 @@ def plan(code: str):
         except plans.PlanError as error:
             errors, service_users = error.errors, request.form.get("service_users", "")
     if lines is None:
-        lines = [plans.PlanLine(i.element_code, i.programme, str(i.quarter), i.responsible, i.progress)
-                 for i in (saved.items if saved else [])]
-        if not lines:  # start from the three weakest elements of the period
-            start, end = period.bounds_utc(current_app.config["TIMEZONE"])
-            summary = reports.summary(reports.Scope(tuple(unit_ids_of(found))), start, end,
-                                      rollup=rollups.snapshot())
-            weakest = sorted((e for e in summary.elements if e.count), key=lambda e: e.mean)[:3]
-            lines = [plans.PlanLine(e.code, "", "", "", "") for e in weakest]
+        lines = plans.starting_lines(found, period, current_app.config["TIMEZONE"], rollups.snapshot())
     lines = lines + [plans.PlanLine("", "", "", "", "")] * max(0, 5 - len(lines))
     status = 422 if errors else 200
     return render_template("dashboard/plan.html", unit=found, period=period, lines=lines, errors=errors,
