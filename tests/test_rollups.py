@@ -35,13 +35,25 @@ def _random_responses(points, officers, count, rng, start):
 
 def _everything(scope, period, tz):
     start, end = period.bounds_utc(TZ)
-    return (
-        reports.summary(scope, start, end, rollup=rollups.snapshot() if tz else None),
-        reports.by_counter(scope, start, end, rollup=rollups.snapshot() if tz else None),
-        {d: reports.breakdown(scope, start, end, d, rollup=rollups.snapshot() if tz else None) for d in reports.PROFILE_DIMENSIONS},
-        [(r.staff_id, r.score) for r in reports.officer_scores(scope, start, end, ("U6", "U7"), 10, 20, 80.0,
-                                                                 rollup=rollups.snapshot() if tz else None)],
-    )
+    snap = rollups.snapshot() if tz else None
+    summary = reports.summary(scope, start, end, rollup=snap)
+    counters = reports.by_counter(scope, start, end, rollup=snap)
+    profile = {d: reports.breakdown(scope, start, end, d, rollup=snap) for d in reports.PROFILE_DIMENSIONS}
+    officers = reports.officer_scores(scope, start, end, ("U6", "U7"), 10, 20, 80.0, rollup=snap)
+    # the one-read variants the dashboards use add up to the same figures
+    seen = reports.overview(scope, start, end, False, ("U6", "U7"), 10, 20, rollup=snap)
+    assert seen.summary == summary and seen.counters == counters
+    assert sorted((r.staff_id, r.score.count, round(r.score.mean, 9)) for r in seen.officers) == \
+        sorted((r.staff_id, r.score.count, round(r.score.mean, 9)) for r in officers)
+    assert reports.breakdowns(scope, start, end, rollup=snap) == \
+        {d: groups for d, groups in profile.items()}
+    trend = [*period.previous(2), period]
+    assert reports.summaries(scope, [(p.first, p.last) for p in trend], TZ, rollup=snap) == \
+        [reports.summary(scope, *p.bounds_utc(TZ), rollup=snap) for p in trend]
+    if scope.unit_ids:
+        tree = reports.by_unit_tree(scope, {"all": list(scope.unit_ids), "none": [0]}, start, end, rollup=snap)
+        assert tree["all"] == summary and tree["none"].responses == 0
+    return summary, counters, profile, [(r.staff_id, r.score) for r in officers]
 
 
 def _same(direct, rolled):

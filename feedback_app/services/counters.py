@@ -220,3 +220,17 @@ def unit_ids_of(unit: Unit | int) -> list[int]:
         frontier = [c for c in children if c not in ids]
         ids.extend(frontier)
     return ids
+
+
+def unit_ids_under(units: list[Unit]) -> dict[int, list[int]]:
+    """For each unit, its own id and its descendants' ids, from one read of the whole tree."""
+    children: dict[int | None, list[int]] = {}
+    for unit_id, parent_id in db.session.execute(select(Unit.id, Unit.parent_id)):
+        children.setdefault(parent_id, []).append(unit_id)
+    result = {}
+    for unit in units:
+        ids = [unit.id]
+        for current in ids:  # grows while walking: breadth-first
+            ids.extend(c for c in children.get(current, ()) if c not in ids)
+        result[unit.id] = ids
+    return result

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Question, ServicePoint, ServiceType, Staff, Unit
 from . import reports, rollups
-from .counters import unit_ids_of
+from .counters import unit_ids_under
 from .periods import Period
 from .scoring import Grade, OfficerScore, grade
 
@@ -98,32 +98,36 @@ def build(title: str, scope: reports.Scope, period: Period, policy: ScoringPolic
     """The dashboard of a scope (a unit tree, one counter or one officer) for a period."""
     start, end = period.bounds_utc(policy.tz_name)
     rollup = rollups.snapshot()
-    summary = reports.summary(scope, start, end, policy.printed_weight, rollup)
-    counters = reports.by_counter(scope, start, end, policy.printed_weight, rollup)
+    seen = reports.overview(scope, start, end, policy.printed_weight, policy.officer_elements,
+                            policy.officer_prior_weight, policy.officer_minimum, rollup)
+    summary, counters = seen.summary, seen.counters
     points = {i: (code, name) for i, code, name in db.session.execute(
         select(ServicePoint.id, ServicePoint.code, ServicePoint.name).where(ServicePoint.id.in_(list(counters) or [0]))
     ).all()}
     counter_rows = sorted((_row(*points[i], s) for i, s in counters.items()), key=lambda r: r.label)
-    unit_mean = float(summary.ikm) if summary.ikm is not None else 75.0
-    officer_rows = reports.officer_scores(scope, start, end, policy.officer_elements, policy.officer_prior_weight,
-                                          policy.officer_minimum, unit_mean, rollup)
     positions = dict(db.session.execute(
-        select(Staff.id, Staff.position).where(Staff.id.in_([r.staff_id for r in officer_rows] or [0]))
+        select(Staff.id, Staff.position).where(Staff.id.in_([r.staff_id for r in seen.officers] or [0]))
     ).all())
-    officers = [OfficerLine(r.staff_id, r.name, positions.get(r.staff_id, ""), r.score) for r in officer_rows]
-    sub_rows = []
-    for unit in sub_units or []:
-        sub_scope = reports.Scope(tuple(unit_ids_of(unit)))
-        sub_rows.append(_row(unit.code, unit.name,
-                             reports.summary(sub_scope, start, end, policy.printed_weight, rollup)))
-    trend = []
-    for earlier in [*period.previous(trend_periods), period]:
-        s, e = earlier.bounds_utc(policy.tz_name)
-        trend.append(_row(earlier.token, earlier.label,
-                          reports.summary(scope, s, e, policy.printed_weight, rollup)))
-    profile = {dimension: profile_rows(scope, start, end, dimension, policy, rollup)
-               for dimension in reports.PROFILE_DIMENSIONS}
+    officers = [OfficerLine(r.staff_id, r.name, positions.get(r.staff_id, ""), r.score) for r in seen.officers]
+    sub_rows = sub_unit_rows(scope, sub_units or [], start, end, policy.printed_weight, rollup)
+    earlier = period.previous(trend_periods)
+    trend = [_row(p.token, p.label, s) for p, s in zip(earlier, reports.summaries(
+        scope, [(p.first, p.last) for p in earlier], policy.tz_name, policy.printed_weight, rollup))]
+    trend.append(_row(period.token, period.label, summary))
+    groups = reports.breakdowns(scope, start, end, policy.printed_weight, rollup)
+    profile = {dimension: profile_rows(dimension, groups[dimension]) for dimension in reports.PROFILE_DIMENSIONS}
     return Dashboard(title, period, summary, element_rows(summary), counter_rows, officers, sub_rows, trend, profile)
+
+
+def sub_unit_rows(scope: reports.Scope, sub_units: list[Unit], start, end, printed_weight: bool,
+                  rollup: rollups.Snapshot | None) -> list[Row]:
+    """One row per sub-unit (each with its own descendants), from one read grouped by unit."""
+    if not sub_units:
+        return []
+    trees = unit_ids_under(sub_units)
+    summaries = reports.by_unit_tree(scope, {u.id: trees[u.id] for u in sub_units}, start, end, printed_weight,
+                                     rollup)
+    return [_row(u.code, u.name, summaries[u.id]) for u in sub_units]
 
 
 PROFILE_LABELS = {
@@ -135,10 +139,9 @@ PROFILE_LABELS = {
 NOT_SAID = "Tidak diisi"
 
 
-def profile_rows(scope: reports.Scope, start, end, dimension: str, policy: ScoringPolicy,
-                 rollup=None) -> list[Row]:
-    """Respondents and IKM per value of one profile dimension, in a fixed order, "Tidak diisi" last."""
-    groups = reports.breakdown(scope, start, end, dimension, policy.printed_weight, rollup)
+def profile_rows(dimension: str, groups: dict) -> list[Row]:
+    """Respondents and IKM per value of one profile dimension (reports.breakdown's result), in a fixed order,
+    "Tidak diisi" last."""
     if dimension == "service_type":
         labels = dict(db.session.execute(
             select(ServiceType.id, ServiceType.name).where(ServiceType.id.in_([k for k in groups if k] or [0]))
@@ -174,6 +177,5 @@ def public_result(title: str, unit_ids: tuple[int, ...] | None, period: Period, 
     start, end = period.bounds_utc(policy.tz_name)
     rollup = rollups.snapshot()
     summary = reports.summary(reports.Scope(unit_ids), start, end, policy.printed_weight, rollup)
-    rows = [_row(u.code, u.name, reports.summary(reports.Scope(tuple(unit_ids_of(u))), start, end,
-                                                 policy.printed_weight, rollup)) for u in sub_units]
+    rows = sub_unit_rows(reports.Scope(unit_ids), sub_units, start, end, policy.printed_weight, rollup)
     return PublicResult(title, period, summary, element_rows(summary), rows, today <= period.last)

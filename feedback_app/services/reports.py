@@ -7,7 +7,7 @@ are left out everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, timezone
 from fractions import Fraction
 
 from sqlalchemy import and_, func, literal, select
@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import Answer, Question, Response, ServicePoint, Staff
 from ..models.rollups import ELEMENT_CODES, RollupDay, RollupProfileDay
 from . import aggregates, rollups
+from .clock import zone
 from .scoring import ElementTotal, Grade, OfficerScore, grade, officer_score, skm_index
 
 DEFAULT_OFFICER_ELEMENTS = ("U6", "U7")
@@ -67,37 +68,60 @@ def conditions_for(scope: Scope, start: datetime, end: datetime, include_exclude
     return conditions
 
 
-def _totals(scope: Scope, start: datetime, end: datetime, group: str | None, rollup: rollups.Snapshot | None,
+_ROLLUP_KEYS = {"sp": "service_point_id", "staff": "staff_id", "unit": "unit_id"}
+
+
+def _totals(scope: Scope, start: datetime, end: datetime, group, rollup: rollups.Snapshot | None,
             officer_elements: tuple[str, ...] = DEFAULT_OFFICER_ELEMENTS) -> dict:
-    """Totals per group ('sp', 'staff', 'unit', a profile dimension, or None for one total): the daily rollups
-    of the whole days covered, plus the responses newer than the rollups read directly, so always exact."""
+    """Totals per group: 'sp', 'staff', 'unit', a tuple of those (keys are then tuples), a profile dimension,
+    'profile' (every dimension, keyed (dimension, value)) or None for one total. Whole days come from the
+    rollups, the responses newer than the rollups are read directly on top, so figures are always exact."""
+    names = group if isinstance(group, tuple) else (group,) if group in _ROLLUP_KEYS else ()
+    profile = group == "profile" or group in aggregates.PROFILE_DIMENSIONS
     days = aggregates.whole_days(start, end, rollup.timezone) if rollup else None
-    dimension = group if group in aggregates.PROFILE_DIMENSIONS else None
     usable = (days is not None
-              and (group != "staff" or rollup.officer_elements == ",".join(officer_elements))
-              and not (dimension and scope.staff_id is not None))  # profile rollups are not kept per officer
+              and ("staff" not in names or rollup.officer_elements == ",".join(officer_elements))
+              and not (profile and scope.staff_id is not None))  # profile rollups are not kept per officer
     result: dict = {}
     conditions = conditions_for(scope, start, end)
     if usable:
-        table = RollupProfileDay if dimension else RollupDay
-        key = "value" if dimension else {"sp": "service_point_id", "staff": "staff_id", "unit": "unit_id"}.get(group)
+        if group == "profile":
+            table, key, dimension = RollupProfileDay, ("dimension", "value"), None
+        elif profile:
+            table, key, dimension = RollupProfileDay, "value", group
+        else:
+            keys = tuple(_ROLLUP_KEYS[n] for n in names)
+            table, key, dimension = RollupDay, keys if len(keys) > 1 else keys[0] if keys else None, None
         result = rollups.rollup_totals(table, scope, days[0], days[1], key, dimension)
         if not rollup.newer:
             return result  # the rollups hold every response
         # Drive the direct read from the few newest ids (primary key), not from the period's many responses.
         newer = select(Response.id).where(Response.id > rollup.watermark).scalar_subquery()
         conditions.append(Response.id.in_(newer))
-    sub = aggregates.per_response(conditions, officer_elements, literal(None))
-    key = {"sp": sub.c.sp, "staff": sub.c.staff, "unit": sub.c.unit_id}.get(group)
-    if dimension:
-        key = sub.c[dimension]
-    query = select(key if key is not None else literal(None), *aggregates.sums_of(sub))
-    if key is not None:
-        query = query.group_by(key)
-    for row in db.session.execute(query):
-        if row[1]:
-            result.setdefault(row[0], aggregates.Totals()).add(aggregates.Totals.from_row(row, 1))
+    if group == "profile":
+        for dimension in aggregates.PROFILE_DIMENSIONS:
+            for value, totals in _direct(conditions, officer_elements, dimension).items():
+                result.setdefault((dimension, value), aggregates.Totals()).add(totals)
+        return result
+    for key, totals in _direct(conditions, officer_elements, group).items():
+        result.setdefault(key, aggregates.Totals()).add(totals)
     return result
+
+
+def _direct(conditions: list, officer_elements: tuple[str, ...], group) -> dict:
+    """Totals of the responses these conditions select, read from the answers, grouped as in _totals."""
+    sub = aggregates.per_response(conditions, officer_elements, literal(None))
+    columns = {"sp": sub.c.sp, "staff": sub.c.staff, "unit": sub.c.unit_id}
+    if group in aggregates.PROFILE_DIMENSIONS:
+        keys = [sub.c[group]]
+    else:
+        keys = [columns[n] for n in (group if isinstance(group, tuple) else (group,) if group else ())]
+    query = select(*(keys or [literal(None)]), *aggregates.sums_of(sub))
+    if keys:
+        query = query.group_by(*keys)
+    width = max(1, len(keys))
+    return {(tuple(row[:width]) if width > 1 else row[0]): aggregates.Totals.from_row(row, width)
+            for row in db.session.execute(query) if row[width]}
 
 
 def _summary_of(totals: aggregates.Totals | None, printed_weight: bool) -> Summary:
@@ -119,6 +143,53 @@ def by_counter(scope: Scope, start: datetime, end: datetime, printed_weight: boo
                rollup: rollups.Snapshot | None = None) -> dict[int, Summary]:
     """Summary per counter (service point id) within the scope."""
     return {sp: _summary_of(t, printed_weight) for sp, t in _totals(scope, start, end, "sp", rollup).items()}
+
+
+def by_unit_tree(scope: Scope, trees: dict, start: datetime, end: datetime, printed_weight: bool = False,
+                 rollup: rollups.Snapshot | None = None) -> dict:
+    """Summary per named group of units (e.g. each sub-unit with its descendants), from one read grouped by
+    unit; `trees` maps a key to its unit ids, which should lie within the scope."""
+    per_unit = _totals(scope, start, end, "unit", rollup)
+    result = {}
+    for key, ids in trees.items():
+        parts = [per_unit[i] for i in ids if i in per_unit]
+        total = aggregates.Totals()
+        for part in parts:
+            total.add(part)
+        result[key] = _summary_of(total if parts else None, printed_weight)
+    return result
+
+
+def summaries(scope: Scope, spans: list[tuple[date, date]], tz_name: str, printed_weight: bool = False,
+              rollup: rollups.Snapshot | None = None) -> list[Summary]:
+    """summary() for several ranges of local days [first, last] (a trend). When every range is made of whole
+    calendar months and the rollups hold every response, one read of the monthly rollups serves them all."""
+    def whole_months(first: date, last: date) -> bool:
+        return first.day == 1 and (last + timedelta(days=1)).day == 1
+
+    if (rollup is None or rollup.newer or rollup.timezone != tz_name or scope.staff_id is not None
+            or not spans or not all(whole_months(*span) for span in spans)):
+        result = []
+        for first, last in spans:
+            start, end = _utc_bounds(first, last, tz_name)
+            result.append(summary(scope, start, end, printed_weight, rollup))
+        return result
+    months = rollups.month_totals(scope, min(f for f, _ in spans), max(l for _, l in spans))
+    result = []
+    for first, last in spans:
+        total, found = aggregates.Totals(), False
+        for month, totals in months.items():
+            if first <= month <= last:
+                total.add(totals)
+                found = True
+        result.append(_summary_of(total if found else None, printed_weight))
+    return result
+
+
+def _utc_bounds(first: date, last: date, tz_name: str) -> tuple[datetime, datetime]:
+    tz = zone(tz_name)
+    return (datetime.combine(first, time(0), tz).astimezone(timezone.utc),
+            datetime.combine(last + timedelta(days=1), time(0), tz).astimezone(timezone.utc))
 
 
 AGE_BANDS = aggregates.AGE_BANDS
@@ -152,8 +223,12 @@ def officer_scores(scope: Scope, start: datetime, end: datetime, officer_element
                    rollup: rollups.Snapshot | None = None) -> list[OfficerRow]:
     """Officer scores from the elements officers control: per response the mean of those answers x 25, then
     per officer the count, sum and sum of squares of those per-response scores (all in SQL)."""
-    totals = {k: t for k, t in _totals(scope, start, end, "staff", rollup, officer_elements).items()
-              if k and t.officer_n}
+    totals = _totals(scope, start, end, "staff", rollup, officer_elements)
+    return _officer_rows(totals, prior_weight, minimum, unit_mean)
+
+
+def _officer_rows(totals: dict, prior_weight: float, minimum: int, unit_mean: float) -> list[OfficerRow]:
+    totals = {k: t for k, t in totals.items() if k and t.officer_n}
     names = dict(db.session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(list(totals) or [0]))).all())
     result = [
         OfficerRow(staff_id, names.get(staff_id, "?"), officer_score(t.officer_n, t.officer_sum, t.officer_squares,
@@ -161,6 +236,41 @@ def officer_scores(scope: Scope, start: datetime, end: datetime, officer_element
         for staff_id, t in totals.items()
     ]
     return sorted(result, key=lambda r: (-(r.score.shrunk or 0), r.name))
+
+
+@dataclass(frozen=True)
+class Overview:
+    """A scope's summary with its per-counter summaries and officer scores, all from one grouped read."""
+
+    summary: Summary
+    counters: dict[int, Summary]
+    officers: list[OfficerRow]
+
+
+def overview(scope: Scope, start: datetime, end: datetime, printed_weight: bool, officer_elements: tuple[str, ...],
+             prior_weight: float, minimum: int, rollup: rollups.Snapshot | None = None) -> Overview:
+    """summary(), by_counter() and officer_scores() at once: the totals per (counter, officer) are read once and
+    added up three ways (each response lies in exactly one cell, so the figures are the same)."""
+    total, per_counter, per_officer = aggregates.Totals(), {}, {}
+    grid = _totals(scope, start, end, ("sp", "staff"), rollup, officer_elements)
+    for (sp, staff), cell in grid.items():
+        total.add(cell)
+        per_counter.setdefault(sp, aggregates.Totals()).add(cell)
+        per_officer.setdefault(staff, aggregates.Totals()).add(cell)
+    whole = _summary_of(total if grid else None, printed_weight)
+    unit_mean = float(whole.ikm) if whole.ikm is not None else 75.0
+    return Overview(whole, {sp: _summary_of(t, printed_weight) for sp, t in per_counter.items()},
+                    _officer_rows(per_officer, prior_weight, minimum, unit_mean))
+
+
+def breakdowns(scope: Scope, start: datetime, end: datetime, printed_weight: bool = False,
+               rollup: rollups.Snapshot | None = None) -> dict[str, dict]:
+    """breakdown() for every profile dimension at once (one grouped read of the rollups)."""
+    result: dict[str, dict] = {dimension: {} for dimension in PROFILE_DIMENSIONS}
+    for (dimension, value), totals in _totals(scope, start, end, "profile", rollup).items():
+        key = None if value in ("", None) else int(value) if dimension == "service_type" else value
+        result[dimension][key] = _summary_of(totals, printed_weight)
+    return result
 
 
 @dataclass(frozen=True)

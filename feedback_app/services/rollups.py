@@ -132,7 +132,8 @@ def _rebuild_months(dialect: str, months: list[date] | None) -> None:
 
 def rollup_totals(daily, scope, first: date, last: date, key=None, dimension: str | None = None) -> dict:
     """Totals for whole local days [first, last]: whole calendar months from the monthly rollups, the days
-    before and after them from the daily ones; grouped by a column name (or not)."""
+    before and after them from the daily ones; grouped by a column name, a tuple of names (keys are then
+    tuples) or nothing (key None)."""
     monthly = RollupMonth if daily is RollupDay else RollupProfileMonth
     month_start = first if first.day == 1 else (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     month_end = (last + timedelta(days=1)).replace(day=1)  # first day after the last whole month
@@ -152,6 +153,11 @@ def rollup_totals(daily, scope, first: date, last: date, key=None, dimension: st
     return result
 
 
+def month_totals(scope, first: date, last: date) -> dict:
+    """Totals per calendar month (keyed by its first day) of the whole months within [first, last]."""
+    return _table_totals(RollupMonth, RollupMonth.month, scope, first, last, "month", None)
+
+
 def _table_totals(table, column, scope, first: date, last: date, key: str | None, dimension: str | None) -> dict:
     conditions = [column >= first, column <= last, *scope.conditions(table)]
     if dimension is not None:
@@ -162,11 +168,14 @@ def _table_totals(table, column, scope, first: date, last: date, key: str | None
         columns += [func.sum(table.officer_n), func.sum(table.officer_sum), func.sum(table.officer_squares)]
     else:
         columns += [func.sum(0), func.sum(0.0), func.sum(0.0)]
-    group = getattr(table, key) if key is not None else None
-    query = select(group if group is not None else literal(None), *columns).where(*conditions)
-    if group is not None:
-        query = query.group_by(group)
-    return {row[0]: aggregates.Totals.from_row(row, 1) for row in db.session.execute(query) if row[1]}
+    names = key if isinstance(key, tuple) else (key,) if key is not None else ()
+    groups = [getattr(table, name) for name in names]
+    query = select(*(groups or [literal(None)]), *columns).where(*conditions)
+    if groups:
+        query = query.group_by(*groups)
+    width = max(1, len(groups))
+    return {(tuple(row[:width]) if width > 1 else row[0]): aggregates.Totals.from_row(row, width)
+            for row in db.session.execute(query) if row[width]}
 
 
 @dataclass(frozen=True)
