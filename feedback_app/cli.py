@@ -1,4 +1,5 @@
-"""flask commands: roster import, the standard questionnaire, the demo regency and counter QR codes/posters."""
+"""flask commands: roster import, the standard questionnaire, the demo regency, counter QR codes/posters, users,
+tokens, rollups, the scheduler and its jobs, performance periods and award rules."""
 from __future__ import annotations
 
 import sys
@@ -8,9 +9,13 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from . import jobs as scheduler
 from .extensions import db
-from .models import Role, ServicePoint, Unit
-from .services import accounts, counters, demo, qr, questionnaires, roster_import, rollups, staff
+from .models import AwardCategory, JobRun, Role, ServicePoint, Unit
+from .services import (
+    accounts, awards, counters, cycle, demo, jobs, performance, qr, questionnaires, roster_import, rollups, staff,
+)
+from .services.performance import PerformanceError
 
 
 def register(app: Flask) -> None:
@@ -23,6 +28,10 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(tokens_group)
     app.cli.add_command(rollups_group)
+    app.cli.add_command(jobs_group)
+    app.cli.add_command(scheduler_command)
+    app.cli.add_command(performance_group)
+    app.cli.add_command(awards_group)
 
 
 @click.group("roster")
@@ -297,3 +306,129 @@ def rollups_refresh(rebuild: bool) -> None:
     cfg = current_app.config
     result = rollups.refresh(cfg["TIMEZONE"], tuple(cfg["OFFICER_ELEMENTS"]), rebuild=rebuild)
     click.echo(f"rollups: {result.days} day(s) recomputed, up to response {result.watermark}")
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """The scheduler's jobs, run by hand (each run is recorded like the scheduler's)."""
+
+
+@jobs_group.command("run")
+@click.argument("name", type=click.Choice(sorted(scheduler.SCHEDULE)))
+def jobs_run(name: str) -> None:
+    """Run one job now: rollups, periods, digest, purge or backup."""
+    outcome = jobs.run(name, jobs.registry(current_app._get_current_object())[name])
+    click.echo(f"{name}: {outcome.outcome} - {outcome.detail}")
+    if outcome.outcome == "failed":
+        raise SystemExit(1)
+
+
+@jobs_group.command("history")
+@click.option("--limit", default=20, show_default=True)
+def jobs_history(limit: int) -> None:
+    """The latest job runs, newest first."""
+    for run in db.session.scalars(select(JobRun).order_by(JobRun.id.desc()).limit(limit)):
+        ended = f"{run.finished_at:%Y-%m-%d %H:%M:%S}" if run.finished_at else "-"
+        click.echo(f"{run.started_at:%Y-%m-%d %H:%M:%S}  {ended}  {run.job:<8} {run.outcome:<8} {run.detail[:80]}")
+
+
+@click.command("scheduler")
+def scheduler_command() -> None:
+    """Run the scheduler in the foreground until stopped (its own process, never a web worker)."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    click.echo("scheduler: " + ", ".join(f"{name} {spec}" for name, spec in scheduler.SCHEDULE.items()))
+    scheduler.build_scheduler(current_app._get_current_object()).start()
+
+
+@click.group("performance")
+def performance_group() -> None:
+    """Performance periods, the combined-index formula and award rules."""
+
+
+@performance_group.command("close")
+@click.argument("period")
+def performance_close(period: str) -> None:
+    """Close PERIOD (e.g. 2026-Q3) now: freeze summaries and nominate. Closing twice changes nothing."""
+    try:
+        result = cycle.close(period, current_app.config)
+    except PerformanceError as error:
+        raise click.ClickException(str(error)) from None
+    if result.closed:
+        click.echo(f"{period} closed: {result.summaries} summaries, {result.nominations} nominations")
+    else:
+        click.echo(f"{period} was already closed; nothing changed")
+
+
+@performance_group.command("reproduce")
+@click.argument("period")
+def performance_reproduce(period: str) -> None:
+    """Recompute a closed period's summaries and report every difference (exit 1 if any)."""
+    try:
+        differences = cycle.reproduce(period, current_app.config)
+    except PerformanceError as error:
+        raise click.ClickException(str(error)) from None
+    for line in differences:
+        click.echo(line)
+    click.echo(f"{period}: {'no differences' if not differences else f'{len(differences)} difference(s)'}")
+    if differences:
+        raise SystemExit(1)
+
+
+@performance_group.command("formula")
+@click.option("--predikat-weight", type=float, required=True)
+@click.option("--citizen-weight", type=float, required=True)
+@click.option("--peer-weight", type=float, default=0.0, show_default=True)
+@click.option("--officer-elements", default=None, help="e.g. U6,U7 (default: the current version's)")
+@click.option("--minimum", type=int, default=None)
+@click.option("--prior-weight", type=float, default=None)
+@click.option("--note", required=True, help="Why the formula changes (kept with the version).")
+def performance_formula(predikat_weight, citizen_weight, peer_weight, officer_elements, minimum, prior_weight,
+                        note) -> None:
+    """Add a formula version (periods already closed keep theirs)."""
+    current = cycle.ensure_formula(current_app.config).settings
+    settings = {"predikat_weight": predikat_weight, "citizen_weight": citizen_weight, "peer_weight": peer_weight,
+                "officer_elements": officer_elements or current["officer_elements"],
+                "minimum": current["minimum"] if minimum is None else minimum,
+                "prior_weight": current["prior_weight"] if prior_weight is None else prior_weight}
+    try:
+        formula = performance.new_formula(None, settings, note, current_app.config)
+    except PerformanceError as error:
+        raise click.ClickException(f"nothing stored: {error}") from None
+    click.echo(f"formula version {formula.version}: {formula.settings}")
+
+
+@click.group("awards")
+def awards_group() -> None:
+    """Award categories and their rules."""
+
+
+@awards_group.command("list")
+def awards_list() -> None:
+    """The award categories with their gates."""
+    awards.ensure_categories()
+    for category in db.session.scalars(select(AwardCategory).order_by(AwardCategory.code)):
+        scope = "per unit" if category.per_unit else "regency-wide"
+        click.echo(f"{category.code}: {category.name}, {category.period_kind}, {scope}, "
+                   f"{category.nominees} nominee(s), gates {category.gates}")
+
+
+@awards_group.command("rule")
+@click.argument("code")
+@click.option("--min-responses", type=int)
+@click.option("--predikat", help="Accepted predikat, comma-separated, e.g. 'Sangat Baik,Baik'.")
+@click.option("--no-open-flags/--allow-open-flags", default=None)
+@click.option("--no-disciplinary/--allow-disciplinary", default=None)
+@click.option("--min-service-years", type=float)
+@click.option("--nominees", type=int)
+def awards_rule(code, min_responses, predikat, no_open_flags, no_disciplinary, min_service_years, nominees) -> None:
+    """Change the gates of award category CODE."""
+    awards.ensure_categories()
+    gates = {"min_responses": min_responses, "predikat": predikat, "no_open_flags": no_open_flags,
+             "no_disciplinary": no_disciplinary, "min_service_years": min_service_years}
+    try:
+        category = awards.set_rule(None, code, {k: v for k, v in gates.items() if v is not None}, nominees)
+    except PerformanceError as error:
+        raise click.ClickException(f"nothing stored: {error}") from None
+    click.echo(f"{category.code}: gates {category.gates}, {category.nominees} nominee(s)")

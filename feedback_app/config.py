@@ -51,6 +51,28 @@ class Defaults:
     OFFICER_MIN_RESPONSES = 20
     OFFICER_PRIOR_WEIGHT = 10
 
+    # Performance cycle (issue 4): which period kinds run, how long after a period ends the scheduler closes
+    # it (late responses and ratings are still accepted meanwhile), the first combined-index formula (later
+    # versions are made with `flask performance formula`), and the predikat share above which a unit is warned.
+    PERFORMANCE_PERIOD_KINDS = ("quarter", "year")
+    PERIOD_GRACE_DAYS = 5
+    PERFORMANCE_FORMULA = {"predikat_weight": 0.5, "citizen_weight": 0.5, "peer_weight": 0.0}
+    PREDIKAT_CAPS = {"Sangat Baik": 0.7}
+    # Contact details of citizens who asked for follow-up are deleted this many days after consent.
+    CONTACT_RETENTION_DAYS = 90
+    # Unit heads' digest: responses scoring below this (25-100) count as low. Without SMTP_HOST, e-mails stay in
+    # the outbox table (admins read them at /hr/outbox).
+    DIGEST_LOW_SCORE = 65
+    SMTP_HOST = ""
+    SMTP_PORT = 587
+    SMTP_USERNAME = ""
+    SMTP_PASSWORD = ""
+    SMTP_STARTTLS = True
+    MAIL_FROM = "skm@localhost"
+    # Daily SQLite backups go here (empty: instance/backups); this many are kept.
+    BACKUP_DIR = ""
+    BACKUP_KEEP = 14
+
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"  # use redis://127.0.0.1:6379 with several workers
     RATELIMIT_HEADERS_ENABLED = False

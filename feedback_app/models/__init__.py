@@ -1,5 +1,9 @@
 """All models, importable from one place (Alembic needs them loaded)."""
 from .base import Base, utcnow
+from .jobs import JobLatch, JobRun, OutboxMessage
+from .performance import (
+    AwardCategory, Formula, Nomination, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating,
+)
 from .plans import FollowUpItem, FollowUpPlan
 from .rollups import RollupDay, RollupMonth, RollupProfileDay, RollupProfileMonth, RollupState
 from .staff import AsnType, DutyShift, Staff
@@ -8,7 +12,8 @@ from .users import ApiToken, AuditEvent, Role, User
 from .units import OpeningHours, ServicePoint, ServiceType, Unit, service_point_service_types
 
 __all__ = [
-    "Answer", "ApiToken", "AsnType", "AuditEvent", "Role", "User", "Base", "DutyShift", "FollowUpContact", "FollowUpItem", "FollowUpPlan", "OpeningHours", "Question", "Questionnaire",
+    "Answer", "ApiToken", "AwardCategory", "Formula", "JobLatch", "JobRun", "Nomination", "OutboxMessage",
+    "PeerFeedback", "PerformancePeriod", "PerformanceSummary", "Rating", "AsnType", "AuditEvent", "Role", "User", "Base", "DutyShift", "FollowUpContact", "FollowUpItem", "FollowUpPlan", "OpeningHours", "Question", "Questionnaire",
     "Response", "RollupDay", "RollupMonth", "RollupProfileDay", "RollupProfileMonth", "RollupState", "ServicePoint", "ServiceType", "Staff", "Unit", "Verification", "service_point_service_types",
     "utcnow",
 ]

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, time
+from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, Enum, ForeignKey, LargeBinary, SmallInteger, String, Time, UniqueConstraint
+from sqlalchemy import (
+    Boolean, Date, Enum, ForeignKey, LargeBinary, SmallInteger, String, Text, Time, UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
@@ -32,6 +34,8 @@ class Staff(Base):
     position: Mapped[str] = mapped_column(String(200), default="")
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    service_start: Mapped[date | None] = mapped_column(Date)  # TMT: first appointment, for length of service
+    disciplinary_note: Mapped[str] = mapped_column(Text, default="")  # a current disciplinary penalty, if any
     photo: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     photo_type: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -227,6 +227,13 @@ def officer_scores(scope: Scope, start: datetime, end: datetime, officer_element
     return _officer_rows(totals, prior_weight, minimum, unit_mean)
 
 
+def officer_totals(scope: Scope, start: datetime, end: datetime, officer_elements: tuple[str, ...],
+                   rollup: rollups.Snapshot | None = None) -> dict[int, tuple[int, float, float]]:
+    """Per officer: the count, sum and sum of squares of per-response officer scores (what officer_score needs)."""
+    return {k: (t.officer_n, t.officer_sum, t.officer_squares)
+            for k, t in _totals(scope, start, end, "staff", rollup, officer_elements).items() if k and t.officer_n}
+
+
 def _officer_rows(totals: dict, prior_weight: float, minimum: int, unit_mean: float) -> list[OfficerRow]:
     totals = {k: t for k, t in totals.items() if k and t.officer_n}
     names = dict(db.session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(list(totals) or [0]))).all())

@@ -1,0 +1,282 @@
+"""Awards as rules: eligibility gates and a deterministic ranking by the combined index; nominations generated
+at period close with their reasons, then confirmed, rejected or added by HR (domain.md section 4)."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import AsnType, AwardCategory, Nomination, PerformancePeriod, PerformanceSummary, Staff, User
+from . import audit
+from .clock import now_utc
+from .performance import PREDIKAT_ORDER, PREDIKAT_PERCENT, PerformanceError
+
+DEFAULT_CATEGORIES = (
+    {"code": "PELAYAN_PUBLIK_TERBAIK", "name": "Pelayan Publik Terbaik", "period_kind": "quarter", "per_unit": True,
+     "nominees": 1, "gates": {"min_responses": 20, "predikat": ["Sangat Baik", "Baik"], "no_open_flags": True,
+                              "no_disciplinary": True, "min_service_years": 0}},
+    {"code": "ASN_BERPRESTASI", "name": "ASN Berprestasi", "period_kind": "year", "per_unit": False, "nominees": 3,
+     "gates": {"min_responses": 60, "predikat": ["Sangat Baik"], "no_open_flags": True, "no_disciplinary": True,
+               "min_service_years": 2}},
+)
+DEFAULT_GATES = {"min_responses": 20, "predikat": ["Sangat Baik", "Baik"], "no_open_flags": True,
+                 "no_disciplinary": True, "min_service_years": 0}
+
+
+def ensure_categories() -> None:
+    """The two usual categories, if no category exists yet (HR changes their rules with `flask awards rule`)."""
+    if db.session.scalar(select(AwardCategory.id).limit(1)) is None:
+        for spec in DEFAULT_CATEGORIES:
+            db.session.add(AwardCategory(**spec))
+        db.session.commit()
+
+
+def validate_gates(gates: dict) -> dict:
+    """Complete, checked gates; PerformanceError names the wrong one."""
+    clean = {**DEFAULT_GATES, **{k: v for k, v in gates.items() if v is not None}}
+    unknown = set(clean) - set(DEFAULT_GATES)
+    if unknown:
+        raise PerformanceError(f"unknown gate {', '.join(sorted(unknown))}")
+    try:
+        clean["min_responses"] = int(clean["min_responses"])
+        clean["min_service_years"] = float(clean["min_service_years"])
+    except (TypeError, ValueError):
+        raise PerformanceError("min_responses and min_service_years must be numbers") from None
+    if clean["min_responses"] < 0 or clean["min_service_years"] < 0:
+        raise PerformanceError("gates cannot be negative")
+    predikat = clean["predikat"]
+    if isinstance(predikat, str):
+        predikat = [p.strip() for p in predikat.split(",") if p.strip()]
+    if not predikat or any(p not in PREDIKAT_ORDER for p in predikat):
+        raise PerformanceError(f"predikat must be among: {', '.join(PREDIKAT_ORDER)}")
+    clean["predikat"] = [p for p in PREDIKAT_ORDER if p in predikat]
+    clean["no_open_flags"], clean["no_disciplinary"] = bool(clean["no_open_flags"]), bool(clean["no_disciplinary"])
+    return clean
+
+
+def set_rule(actor: User | None, code: str, gates: dict, nominees: int | None = None) -> AwardCategory:
+    """Change a category's gates (and number of nominees). A rule naming a missing category, or a bad gate, is
+    refused and audited; nothing is stored."""
+    category = db.session.scalar(select(AwardCategory).where(AwardCategory.code == code))
+    try:
+        if category is None:
+            raise PerformanceError(f"there is no award category '{code}'")
+        clean = validate_gates({**category.gates, **gates})
+        if nominees is not None and nominees < 1:
+            raise PerformanceError("a category nominates at least one person")
+    except PerformanceError as error:
+        audit.record("award.rule_refused", actor, f"award:{code[:40]}", None,
+                     {k: str(v) for k, v in gates.items()}, detail=str(error))
+        raise
+    before = {"gates": category.gates, "nominees": category.nominees}
+    category.gates = clean
+    if nominees is not None:
+        category.nominees = nominees
+    audit.record("award.rule", actor, f"award:{code}", before, {"gates": clean, "nominees": category.nominees},
+                 commit=False)
+    db.session.commit()
+    return category
+
+
+def _n(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}".replace(".", ",")
+
+
+def check(summary: PerformanceSummary, gates: dict) -> tuple[bool, list[str]]:
+    """Whether a summary passes a category's gates, and each gate's outcome in words."""
+    notes, passed = [], True
+
+    def gate(ok: bool, text: str) -> None:
+        nonlocal passed
+        passed = passed and ok
+        notes.append(("lulus: " if ok else "gagal: ") + text)
+
+    gate(summary.sufficient and summary.citizen_n >= gates["min_responses"],
+         f"{summary.citizen_n} responden (minimal {gates['min_responses']}, data cukup: "
+         f"{'ya' if summary.sufficient else 'tidak'})")
+    gate(summary.predikat in gates["predikat"], f"predikat {summary.predikat or 'belum dinilai'} "
+                                                f"(diterima: {', '.join(gates['predikat'])})")
+    if gates["no_open_flags"]:
+        gate(summary.open_flags == 0, f"{summary.open_flags} respons bertanda integritas belum ditinjau")
+    if gates["no_disciplinary"]:
+        gate(not summary.disciplinary, "tanpa catatan hukuman disiplin" if not summary.disciplinary
+             else "ada catatan hukuman disiplin")
+    years = summary.inputs.get("service_years")
+    if gates["min_service_years"]:
+        gate(years is not None and years >= gates["min_service_years"],
+             f"masa kerja {_n(years) if years is not None else 'tidak diketahui'} tahun "
+             f"(minimal {_n(gates['min_service_years'])})")
+    gate(summary.combined_index is not None, f"indeks gabungan {_n(summary.combined_index)}")
+    return passed, notes
+
+
+def _order_key(summary: PerformanceSummary):
+    """Ranking: combined index, then more citizen responses, then higher shrunk citizen score, then NIP."""
+    return (-(summary.combined_index or 0), -summary.citizen_n, -(summary.citizen_shrunk or 0), summary.staff.key,
+            summary.staff_id)
+
+
+def _explain(summary: PerformanceSummary, formula: dict) -> str:
+    parts = []
+    if formula.get("predikat_weight"):
+        parts.append(f"{_n(formula['predikat_weight'])} x predikat {summary.predikat} "
+                     f"({_n(PREDIKAT_PERCENT[summary.predikat] / 150 * 100)})")
+    if formula.get("citizen_weight"):
+        parts.append(f"{_n(formula['citizen_weight'])} x skor warga tersusut {_n(summary.citizen_shrunk)}")
+    if formula.get("peer_weight"):
+        parts.append(f"{_n(formula['peer_weight'])} x skor rekan {_n(summary.peer_score)}")
+    return f"indeks gabungan {_n(summary.combined_index)} = " + " + ".join(parts)
+
+
+def _tie_note(summary: PerformanceSummary, other: PerformanceSummary) -> str:
+    if summary.citizen_n != other.citizen_n:
+        why = f"responden lebih banyak ({summary.citizen_n} > {other.citizen_n})"
+    elif summary.citizen_shrunk != other.citizen_shrunk:
+        why = f"skor warga tersusut lebih tinggi ({_n(summary.citizen_shrunk)} > {_n(other.citizen_shrunk)})"
+    else:
+        why = f"NIP/kode lebih kecil ({summary.staff.key} < {other.staff.key})"
+    return f"; sama indeks dengan {other.staff.name}, didahulukan karena {why}"
+
+
+def nominate(period: PerformancePeriod, summaries: list[PerformanceSummary], formula: dict) -> list[Nomination]:
+    """Nominations for every active category of the period's kind: per unit or regency-wide, the top candidates
+    among those passing every gate, each with its reason (gates, index, rank, how a tie was broken)."""
+    categories = db.session.scalars(select(AwardCategory).where(AwardCategory.active.is_(True),
+                                                                AwardCategory.period_kind == period.kind)
+                                    .order_by(AwardCategory.code)).all()
+    made = []
+    for category in categories:
+        gates = validate_gates(category.gates)
+        eligible = []
+        for summary in summaries:
+            passed, notes = check(summary, gates)
+            if passed:
+                eligible.append((summary, notes))
+        groups: dict = {}
+        for summary, notes in eligible:
+            groups.setdefault(summary.unit_id if category.per_unit else None, []).append((summary, notes))
+        for group in groups.values():
+            ordered = sorted(group, key=lambda pair: _order_key(pair[0]))
+            for rank, (summary, notes) in enumerate(ordered[:category.nominees], start=1):
+                where = summary.unit.name if category.per_unit else "kabupaten"
+                reason = f"Peringkat {rank} dari {len(ordered)} yang memenuhi syarat di {where}: " \
+                         f"{_explain(summary, formula)}"
+                if rank < len(ordered) and ordered[rank][0].combined_index == summary.combined_index:
+                    reason += _tie_note(summary, ordered[rank][0])
+                if rank > 1 and ordered[rank - 2][0].combined_index == summary.combined_index:
+                    reason += f"; sama indeks dengan {ordered[rank - 2][0].staff.name} yang didahulukan"
+                reason += ". Syarat: " + "; ".join(notes) + "."
+                nomination = Nomination(period_id=period.id, category_id=category.id, staff_id=summary.staff_id,
+                                        unit_id=summary.unit_id, rank=rank, combined_index=summary.combined_index,
+                                        reason=reason)
+                db.session.add(nomination)
+                made.append(nomination)
+    db.session.flush()
+    return made
+
+
+def decide(nomination: Nomination | None, actor: User, decision: str, reason: str) -> Nomination:
+    """HR confirms or rejects a nomination of a closed period; a rejection needs a reason. Audited."""
+    reason = (reason or "").strip()[:1000]
+    target = f"nomination:{nomination.id if nomination else '?'}"
+    problem = None
+    if nomination is None:
+        problem = "no such nomination"
+    elif decision not in ("confirm", "reject"):
+        problem = "decide confirm or reject"
+    elif decision == "reject" and len(reason) < 5:
+        problem = "a rejection needs a reason"
+    elif db.session.get(PerformancePeriod, nomination.period_id).state != "closed":
+        problem = "decisions are made on closed periods"
+    if problem:
+        audit.record("award.refused", actor, target, None, {"decision": decision}, detail=problem)
+        raise PerformanceError(problem)
+    before = {"status": nomination.status, "decision_reason": nomination.decision_reason}
+    nomination.status = "confirmed" if decision == "confirm" else "rejected"
+    nomination.decision_reason, nomination.decided_by, nomination.decided_at = reason, actor.id, now_utc()
+    audit.record("award.decide", actor, target, before,
+                 {"status": nomination.status, "decision_reason": reason}, commit=False)
+    db.session.commit()
+    return nomination
+
+
+def add_candidate(period: PerformancePeriod, code: str, staff_key: str, actor: User, reason: str) -> Nomination:
+    """HR adds a candidate the rules did not nominate, with a reason. Audited; refused cases too."""
+    category = db.session.scalar(select(AwardCategory).where(AwardCategory.code == code))
+    staff = db.session.scalar(select(Staff).where((Staff.nip == staff_key) | (Staff.code == staff_key)))
+    reason = (reason or "").strip()[:1000]
+    problem = None
+    if category is None:
+        problem = f"there is no award category '{code}'"
+    elif staff is None or staff.asn_type not in (AsnType.PNS, AsnType.PPPK):
+        problem = f"no ASN with NIP '{staff_key}'"
+    elif period.state != "closed":
+        problem = "candidates are added to closed periods"
+    elif len(reason) < 5:
+        problem = "adding a candidate needs a reason"
+    elif db.session.scalar(select(Nomination.id).where(Nomination.period_id == period.id,
+                                                       Nomination.category_id == category.id,
+                                                       Nomination.staff_id == staff.id)):
+        problem = f"{staff.name} is already a candidate for {category.name}"
+    target = f"nomination:{period.token}:{code[:40]}:{staff_key[:18]}"
+    if problem:
+        audit.record("award.refused", actor, target, None, {"reason": reason}, detail=problem)
+        raise PerformanceError(problem)
+    summary = db.session.scalar(select(PerformanceSummary).where(PerformanceSummary.period_id == period.id,
+                                                                 PerformanceSummary.staff_id == staff.id))
+    nomination = Nomination(period_id=period.id, category_id=category.id, staff_id=staff.id, unit_id=staff.unit_id,
+                            rank=None, combined_index=summary.combined_index if summary else None,
+                            reason=f"Ditambahkan BKPSDM: {reason}", source="hr")
+    db.session.add(nomination)
+    db.session.flush()
+    audit.record("award.add", actor, f"nomination:{nomination.id}", None,
+                 {"category": code, "staff": staff.key, "reason": reason}, commit=False)
+    db.session.commit()
+    return nomination
+
+
+def nominations(period_id: int) -> list[Nomination]:
+    return db.session.scalars(select(Nomination).where(Nomination.period_id == period_id)
+                              .order_by(Nomination.category_id, Nomination.unit_id, Nomination.rank.is_(None),
+                                        Nomination.rank, Nomination.id)).all()
+
+
+def certificate_list_pdf(region: str, period_label: str, rows: list[Nomination], when: datetime) -> bytes:
+    """The confirmed award winners as a printable A4 list (for the certificates), one table per category."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from .nip import format_nip
+
+    styles = getSampleStyleSheet()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm,
+                            bottomMargin=20 * mm, title=f"Daftar Penerima Penghargaan {period_label}", author=region,
+                            invariant=1)
+    story = [Paragraph(f"DAFTAR PENERIMA PENGHARGAAN<br/>{region.upper()}<br/>{period_label}", styles["Title"]),
+             Spacer(1, 6 * mm)]
+    confirmed = [n for n in rows if n.status == "confirmed"]
+    if not confirmed:
+        story.append(Paragraph("Belum ada nominasi yang dikukuhkan.", styles["Normal"]))
+    by_category: dict = {}
+    for n in confirmed:
+        by_category.setdefault(n.category.name, []).append(n)
+    for name, items in by_category.items():
+        story.append(Paragraph(name, styles["Heading2"]))
+        data = [["No", "Nama", "NIP", "Unit kerja", "Jabatan"]]
+        for number, n in enumerate(items, start=1):
+            data.append([str(number), Paragraph(n.staff.name, styles["Normal"]), format_nip(n.staff.nip) or "-",
+                         Paragraph(n.unit.name, styles["Normal"]), Paragraph(n.staff.position, styles["Normal"])])
+        table = Table(data, colWidths=[10 * mm, 45 * mm, 40 * mm, 40 * mm, 35 * mm], repeatRows=1)
+        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                                   ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6f0")),
+                                   ("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTSIZE", (0, 0), (-1, -1), 9)]))
+        story += [table, Spacer(1, 5 * mm)]
+    story.append(Paragraph(f"Dicetak {when:%d-%m-%Y}", styles["Normal"]))
+    doc.build(story)
+    return buffer.getvalue()

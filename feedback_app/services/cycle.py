@@ -1,0 +1,270 @@
+"""The performance cycle: periods open -> closing -> closed (reopened only by HR with a reason), and the close that
+freezes per-ASN summaries and generates award nominations, exactly once however often it runs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import (
+    AsnType, Formula, Nomination, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating, Response, Staff, Unit,
+    User,
+)
+from . import audit, awards, periods, reports, rollups
+from .clock import now_utc, to_local
+from .performance import PerformanceError, apply, compute, current_formula, validate_formula
+
+
+def _today(cfg, now: datetime) -> date:
+    return to_local(now, cfg["TIMEZONE"]).date()
+
+
+def as_period(row: PerformancePeriod) -> periods.Period:
+    return periods.parse(row.token)
+
+
+def find(token: str) -> PerformancePeriod | None:
+    return db.session.scalar(select(PerformancePeriod).where(PerformancePeriod.token == token))
+
+
+def ensure(token: str, cfg, now: datetime | None = None) -> PerformancePeriod:
+    """The performance period of a token, created (open) if its kind is in use and it has begun."""
+    existing = find(token)
+    if existing is not None:
+        return existing
+    try:
+        period = periods.parse(token)
+    except periods.PeriodError as error:
+        raise PerformanceError(str(error)) from None
+    if period.kind not in cfg["PERFORMANCE_PERIOD_KINDS"]:
+        raise PerformanceError(f"{period.kind} periods are not used for performance here "
+                               f"(in use: {', '.join(cfg['PERFORMANCE_PERIOD_KINDS'])})")
+    if period.first > _today(cfg, now or now_utc()):
+        raise PerformanceError(f"{period.token} has not begun yet")
+    row = PerformancePeriod(token=period.token, kind=period.kind, first=period.first, last=period.last)
+    db.session.add(row)
+    try:
+        db.session.commit()
+    except IntegrityError:  # made meanwhile by another process
+        db.session.rollback()
+        row = find(token)
+    return row
+
+
+def ensure_formula(cfg) -> Formula:
+    """The newest formula, making version 1 from the settings in its own transaction if there is none."""
+    try:
+        formula = current_formula(cfg)
+        db.session.commit()
+    except IntegrityError:  # another process made version 1 at the same moment
+        db.session.rollback()
+        formula = current_formula(cfg)
+    return formula
+
+
+# --- the close -----------------------------------------------------------------------------------------------------
+
+def _service_years(staff: Staff, on: date) -> float | None:
+    start = staff.service_start
+    if start is None and staff.nip and staff.asn_type == AsnType.PNS and len(staff.nip) == 18:
+        try:
+            start = date(int(staff.nip[8:12]), int(staff.nip[12:14]), 1)
+        except ValueError:
+            start = None
+    return None if start is None else round((on - start).days / 365.25, 2)
+
+
+def summary_inputs(period_row: PerformancePeriod, cfg, formula: dict) -> dict[int, dict]:
+    """Everything each ASN's summary depends on, read now: citizen totals (officer elements of the formula) and
+    their unit's IKM, the rating, peer points, open integrity flags, disciplinary note, length of service."""
+    period = as_period(period_row)
+    start, end = period.bounds_utc(cfg["TIMEZONE"])
+    snap = rollups.snapshot()
+    citizen = reports.officer_totals(reports.Scope(None), start, end, tuple(formula["officer_elements"]), snap)
+    unit_ids = db.session.scalars(select(Unit.id)).all()
+    unit_ikm = reports.by_unit_tree(reports.Scope(None), {u: [u] for u in unit_ids}, start, end,
+                                    bool(cfg["SKM_PRINTED_WEIGHT"]), snap)
+    ratings = {r.staff_id: r for r in db.session.scalars(select(Rating).where(Rating.period_id == period_row.id))}
+    peers = {sid: (n, points) for sid, n, points in db.session.execute(
+        select(PeerFeedback.staff_id, func.count(),
+               func.sum(PeerFeedback.service + PeerFeedback.harmony + PeerFeedback.collaboration))
+        .where(PeerFeedback.period_id == period_row.id).group_by(PeerFeedback.staff_id))}
+    flags = dict(db.session.execute(
+        select(Response.staff_id, func.count()).where(*reports.conditions_for(reports.Scope(None), start, end, True),
+                                                      Response.excluded.is_(True), Response.integrity_flags != "")
+        .group_by(Response.staff_id)).all())
+    staff = db.session.scalars(select(Staff).where(
+        Staff.asn_type.in_([AsnType.PNS, AsnType.PPPK]),
+        Staff.active.is_(True) | Staff.id.in_(list(ratings) or [0])).order_by(Staff.id)).all()
+    result = {}
+    for person in staff:
+        n, total, squares = citizen.get(person.id, (0, 0.0, 0.0))
+        ikm = unit_ikm.get(person.unit_id)
+        rating = ratings.get(person.id)
+        peer_n, points = peers.get(person.id, (0, 0))
+        result[person.id] = {
+            "unit_id": person.unit_id,
+            # sums rounded to 6 decimals: the same whatever order the database added them in
+            "citizen": {"n": n, "sum": round(total, 6), "squares": round(squares, 6),
+                        "unit_mean": float(ikm.ikm) if ikm is not None and ikm.ikm is not None else 75.0},
+            "rating": {"hasil_kerja": rating.hasil_kerja, "perilaku": rating.perilaku,
+                       "predikat": rating.predikat} if rating else None,
+            "peer": {"n": peer_n, "points": int(points or 0)},
+            "open_flags": int(flags.get(person.id, 0)),
+            "disciplinary": bool(person.disciplinary_note),
+            "service_years": _service_years(person, period.last),
+        }
+    return result
+
+
+def _build_summaries(period_row: PerformancePeriod, cfg, formula: Formula) -> list[PerformanceSummary]:
+    rows = []
+    for staff_id, inputs in summary_inputs(period_row, cfg, formula.settings).items():
+        rating = inputs["rating"] or {}
+        row = PerformanceSummary(period_id=period_row.id, staff_id=staff_id, unit_id=inputs["unit_id"],
+                                 formula_version=formula.version, inputs=inputs, open_flags=inputs["open_flags"],
+                                 disciplinary=inputs["disciplinary"], hasil_kerja=rating.get("hasil_kerja"),
+                                 perilaku=rating.get("perilaku"), computed_at=period_row.closed_at)
+        apply(row, compute(inputs, formula.settings))
+        rows.append(row)
+    return rows
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    closed: bool  # False: it was already closed (nothing changed)
+    summaries: int = 0
+    nominations: int = 0
+
+
+def close(token: str, cfg, actor: User | None = None, now: datetime | None = None) -> CloseResult:
+    """Close a period once: freeze every ASN's summary with its inputs and formula version, and nominate award
+    candidates, all in one transaction that starts by moving the period to closed. A second closer, concurrent
+    (it waits for the first's row lock, then finds it closed) or later, changes nothing; a crash rolls all back."""
+    now = now or now_utc()
+    row = ensure(token, cfg, now)
+    if as_period(row).last >= _today(cfg, now):
+        raise PerformanceError(f"{token} has not ended yet")
+    formula = ensure_formula(cfg)
+    awards.ensure_categories()
+    db.session.commit()  # start the close in a fresh transaction: the state change below is its first statement
+    old_state = db.session.scalar(select(PerformancePeriod.state).where(PerformancePeriod.id == row.id))
+    claimed = db.session.execute(
+        update(PerformancePeriod).where(PerformancePeriod.id == row.id, PerformancePeriod.state != "closed")
+        .values(state="closed", closed_at=now, formula_version=formula.version)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        return CloseResult(False)
+    db.session.refresh(row)
+    summaries = _build_summaries(row, cfg, formula)
+    db.session.add_all(summaries)
+    db.session.flush()
+    nominations = awards.nominate(row, summaries, formula.settings)
+    audit.record("period.close", actor, f"period:{row.token}", {"state": old_state},
+                 {"state": "closed", "formula_version": formula.version, "summaries": len(summaries),
+                  "nominations": len(nominations)}, commit=False)
+    db.session.commit()
+    return CloseResult(True, len(summaries), len(nominations))
+
+
+def reopen(token: str, actor: User, reason: str) -> PerformancePeriod:
+    """HR reopens a closed period (state closing) with a reason; its summaries and nominations are removed and
+    kept whole in the audit row, and the next close computes them again."""
+    row = find(token)
+    reason = (reason or "").strip()
+    if row is None or row.state != "closed":
+        audit.record("period.refused", actor, f"period:{token}", detail="only a closed period can be reopened")
+        raise PerformanceError("only a closed period can be reopened")
+    if len(reason) < 10:
+        audit.record("period.refused", actor, f"period:{token}", detail="reopening needs a reason")
+        raise PerformanceError("give a reason of at least 10 characters for reopening")
+    summaries = db.session.scalars(select(PerformanceSummary).where(PerformanceSummary.period_id == row.id)).all()
+    nominations = db.session.scalars(select(Nomination).where(Nomination.period_id == row.id)).all()
+    frozen = {
+        "state": "closed", "formula_version": row.formula_version,
+        "summaries": [{"staff_id": s.staff_id, "inputs": s.inputs, "combined_index": s.combined_index,
+                       "citizen_shrunk": s.citizen_shrunk, "predikat": s.predikat} for s in summaries],
+        "nominations": [{"category_id": n.category_id, "staff_id": n.staff_id, "status": n.status,
+                         "reason": n.reason, "decision_reason": n.decision_reason} for n in nominations],
+    }
+    for item in [*nominations, *summaries]:
+        db.session.delete(item)
+    row.state, row.closed_at, row.formula_version = "closing", None, None
+    audit.record("period.reopen", actor, f"period:{row.token}", frozen, {"state": "closing"}, detail=reason,
+                 commit=False)
+    db.session.commit()
+    return row
+
+
+def advance(cfg, now: datetime | None = None) -> list[str]:
+    """The scheduler's step: make the current periods of each kind in use, move ended ones to closing, and close
+    those whose grace period has passed. Returns what it did, one line each."""
+    now = now or now_utc()
+    today = _today(cfg, now)
+    done = []
+    for kind in cfg["PERFORMANCE_PERIOD_KINDS"]:
+        current = periods.containing(kind, today)
+        for period in (*current.previous(1), current):
+            if find(period.token) is None:
+                ensure(period.token, cfg, now)
+                done.append(f"opened {period.token}")
+    ended = db.session.scalars(select(PerformancePeriod).where(PerformancePeriod.state == "open",
+                                                               PerformancePeriod.last < today)).all()
+    for row in ended:
+        moved = db.session.execute(update(PerformancePeriod).where(PerformancePeriod.id == row.id,
+                                                                   PerformancePeriod.state == "open")
+                                   .values(state="closing").execution_options(synchronize_session=False))
+        if moved.rowcount == 1:
+            audit.record("period.closing", None, f"period:{row.token}", {"state": "open"}, {"state": "closing"},
+                         detail="the period ended", commit=False)
+            done.append(f"{row.token} closing")
+        db.session.commit()
+    grace = timedelta(days=int(cfg["PERIOD_GRACE_DAYS"]))
+    closing = db.session.scalars(select(PerformancePeriod).where(PerformancePeriod.state == "closing")
+                                 .order_by(PerformancePeriod.last)).all()
+    for row in closing:
+        _, end = as_period(row).bounds_utc(cfg["TIMEZONE"])
+        if now >= end + grace:
+            result = close(row.token, cfg, None, now)
+            if result.closed:
+                done.append(f"closed {row.token}: {result.summaries} summaries, {result.nominations} nominations")
+    return done
+
+
+# --- reproducibility -----------------------------------------------------------------------------------------------
+
+FIGURE_FIELDS = ("citizen_n", "citizen_mean", "citizen_low", "citizen_high", "citizen_shrunk", "sufficient",
+                 "predikat", "peer_n", "peer_score", "combined_index")
+
+
+def reproduce(token: str, cfg) -> list[str]:
+    """Recompute a closed period's summaries with their own formula version and report every difference: between
+    the stored figures and their stored inputs, and between the stored inputs and the data as it is now."""
+    row = find(token)
+    if row is None or row.state != "closed":
+        raise PerformanceError(f"{token} is not a closed period")
+    formula = db.session.get(Formula, row.formula_version)
+    settings = validate_formula(formula.settings)
+    fresh = summary_inputs(row, cfg, settings)
+    differences = []
+    stored = db.session.scalars(select(PerformanceSummary).where(PerformanceSummary.period_id == row.id)
+                                .order_by(PerformanceSummary.staff_id)).all()
+    for summary in stored:
+        figures = compute(summary.inputs, settings)
+        for name in FIGURE_FIELDS:
+            if getattr(figures, name) != getattr(summary, name):
+                differences.append(f"staff {summary.staff_id}: stored {name} {getattr(summary, name)!r} but its "
+                                   f"inputs give {getattr(figures, name)!r}")
+        now_inputs = fresh.pop(summary.staff_id, None)
+        if now_inputs is None:
+            differences.append(f"staff {summary.staff_id}: no longer an active ASN")
+        elif now_inputs != summary.inputs:
+            changed = sorted(k for k in now_inputs if now_inputs[k] != summary.inputs.get(k))
+            differences.append(f"staff {summary.staff_id}: inputs changed since the close ({', '.join(changed)})")
+    for staff_id in fresh:
+        differences.append(f"staff {staff_id}: has no summary (became an ASN after the close?)")
+    return differences
