@@ -101,11 +101,13 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints.api import bp as api_bp
     from .blueprints.auth import bp as auth_bp
     from .blueprints.dashboard import bp as dashboard_bp
+    from .blueprints.hr import bp as hr_bp
     from .blueprints.public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/staff")
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
+    app.register_blueprint(hr_bp, url_prefix="/hr")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token authentication, no cookies
 

@@ -47,6 +47,8 @@ def test_every_route_is_documented_and_every_answer_matches_its_schema(api, app)
         operation = item["get"]
         schema = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
         _validate(document, schema, operation["responses"]["200"]["content"]["application/json"]["example"])
+        if path.startswith("/hr/"):
+            continue  # HR tokens and a closed period: test_hr_api.py calls these
         answer = client.get("/api/v1" + path.replace("{code}", unit.code) + "?period=2026-Q3", headers=headers)
         assert answer.status_code == 200, (path, answer.get_json())
         _validate(document, schema, answer.get_json())

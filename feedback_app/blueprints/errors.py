@@ -13,6 +13,7 @@ PAGES = {
     403: (_l("Not allowed"), _l("You are not allowed to open this page.")),
     404: (_l("Page not found"), _l("This page or counter does not exist or is no longer active. Please check the code on the poster.")),
     405: (_l("Not allowed"), _l("This page cannot be used that way.")),
+    409: (_l("Not possible now"), _l("This cannot be done in the current state of the record.")),
     413: (_l("Too large"), _l("What was sent is too large.")),
     429: (_l("Please wait a moment"), _l("Many answers arrived from here in a short time. Please wait a minute, then go back and send again: your answers are still on the previous page.")),
     500: (_l("Something went wrong"), _l("We could not finish this request. Nothing is lost on our side; please try again in a moment.")),

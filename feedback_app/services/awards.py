@@ -6,6 +6,7 @@ import io
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import AsnType, AwardCategory, Nomination, PerformancePeriod, PerformanceSummary, Staff, User
@@ -30,7 +31,10 @@ def ensure_categories() -> None:
     if db.session.scalar(select(AwardCategory.id).limit(1)) is None:
         for spec in DEFAULT_CATEGORIES:
             db.session.add(AwardCategory(**spec))
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:  # another process made them at the same moment
+            db.session.rollback()
 
 
 def validate_gates(gates: dict) -> dict:

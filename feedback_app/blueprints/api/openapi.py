@@ -66,6 +66,44 @@ SCHEMAS = {
                 "followup_requested": {"type": "boolean"},
                 "integrity_flags": {"type": "array", "items": {"type": "string"}}, "excluded": {"type": "boolean"}}}}},
         ["page", "per_page", "total", "next", "responses"]),
+    "HrPeriods": {"type": "object", "required": ["periods"], "properties": {"periods": {"type": "array", "items": {
+        "type": "object", "required": ["token", "kind", "first_day", "last_day", "state", "closed_at",
+                                       "formula_version", "summaries"],
+        "properties": {"token": {"type": "string"}, "kind": {"type": "string"},
+                       "first_day": {"type": "string", "format": "date"},
+                       "last_day": {"type": "string", "format": "date"},
+                       "state": {"type": "string", "enum": ["open", "closing", "closed"]},
+                       "closed_at": {"type": ["string", "null"]}, "formula_version": {"type": ["integer", "null"]},
+                       "summaries": {"type": ["string", "null"]}}}}}},
+    "HrSummaries": {"type": "object", "required": ["period", "kind", "first_day", "last_day", "state", "closed_at",
+                                                   "formula_version", "version", "items"],
+                    "properties": {
+        "period": {"type": "string"}, "kind": {"type": "string"}, "first_day": {"type": "string"},
+        "last_day": {"type": "string"}, "state": {"type": "string", "enum": ["closed"]},
+        "closed_at": {"type": "string"}, "formula_version": {"type": "integer"},
+        "version": {"type": "string", "description": "changes whenever a figure or decision does; also the ETag"},
+        "items": {"type": "array", "items": {"type": "object", "required": [
+            "nip", "name", "unit_code", "unit", "position", "asn_type", "citizen_count", "citizen_score",
+            "citizen_low", "citizen_high", "citizen_shrunk", "sufficient", "hasil_kerja", "perilaku_kerja",
+            "predikat", "peer_score", "peer_count", "open_flags", "disciplinary", "combined_index", "nominations",
+            "formula_version"],
+            "properties": {
+                "nip": {"type": "string"}, "name": {"type": "string"}, "unit_code": {"type": "string"},
+                "unit": {"type": "string"}, "position": {"type": "string"},
+                "asn_type": {"type": "string", "enum": ["PNS", "PPPK"]}, "citizen_count": {"type": "integer"},
+                "citizen_score": NUMBER_OR_NULL, "citizen_low": NUMBER_OR_NULL, "citizen_high": NUMBER_OR_NULL,
+                "citizen_shrunk": NUMBER_OR_NULL, "sufficient": {"type": "boolean"},
+                "hasil_kerja": {"type": ["string", "null"], "enum": ["above", "meets", "below", None]},
+                "perilaku_kerja": {"type": ["string", "null"], "enum": ["above", "meets", "below", None]},
+                "predikat": {"type": ["string", "null"]}, "peer_score": NUMBER_OR_NULL,
+                "peer_count": {"type": "integer"}, "open_flags": {"type": "integer"},
+                "disciplinary": {"type": "boolean"}, "combined_index": NUMBER_OR_NULL,
+                "nominations": {"type": "array", "items": {"type": "object", "required": ["category", "status"],
+                                                           "properties": {
+                    "category": {"type": "string"},
+                    "status": {"type": "string", "enum": ["nominated", "confirmed", "rejected"]},
+                    "rank": {"type": ["integer", "null"]}, "source": {"type": "string", "enum": ["rule", "hr"]}}}},
+                "formula_version": {"type": "integer"}}}}}},
 }
 
 CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}, "example": "DISDUKCAPIL"}
@@ -85,6 +123,23 @@ def _get(summary: str, schema: str, example: dict, extra_parameters: list | None
         "responses": {"200": {"description": "OK", "content": {"application/json": {
             "schema": {"$ref": f"#/components/schemas/{schema}"}, "example": example}}}, **ERRORS},
     }}
+
+
+def _hr_get(summary: str, schema: str, example: dict, parameters: list) -> dict:
+    errors = {**ERRORS, "403": {"description": "Not an HR token", "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Error"},
+        "example": {"error": {"status": 403, "code": "forbidden",
+                              "message": "these endpoints are for HR (BKPSDM) tokens only"}}}}},
+              "409": {"description": "The period is not closed yet", "content": {"application/json": {
+                  "schema": {"$ref": "#/components/schemas/Error"},
+                  "example": {"error": {"status": 409, "code": "conflict",
+                                        "message": "2026-Q4 is open; summaries are made when it closes"}}}}}}
+    return {"get": {"summary": summary, "security": [{"bearer": []}], "parameters": parameters,
+                    "responses": {"200": {"description": "OK", "headers": {"ETag": {"schema": {"type": "string"}}},
+                                          "content": {"application/json": {
+                                              "schema": {"$ref": f"#/components/schemas/{schema}"},
+                                              "example": example}}},
+                                  "304": {"description": "Not modified since the ETag sent"}, **errors}}}
 
 
 _UNIT = {"code": "DISDUKCAPIL", "name": "Dinas Kependudukan dan Pencatatan Sipil"}
@@ -129,6 +184,27 @@ def document() -> dict:
                 [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
                  {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200,
                                                                 "default": 50}}]),
+            "/hr/periods": _hr_get("Performance periods and their state (HR tokens only)", "HrPeriods", {
+                "periods": [{"token": "2026-Q3", "kind": "quarter", "first_day": "2026-07-01",
+                             "last_day": "2026-09-30", "state": "closed", "closed_at": "2026-10-06T00:00:00+00:00",
+                             "formula_version": 1, "summaries": "/api/v1/hr/periods/2026-Q3/summaries"}]}, []),
+            "/hr/periods/{token}/summaries": _hr_get(
+                "Per-ASN performance summaries of a closed period, keyed by NIP (HR tokens only); send "
+                "If-None-Match with the last ETag to get 304 while nothing changed", "HrSummaries", {
+                    "period": "2026-Q3", "kind": "quarter", "first_day": "2026-07-01", "last_day": "2026-09-30",
+                    "state": "closed", "closed_at": "2026-10-06T00:00:00+00:00", "formula_version": 1,
+                    "version": "5f1c0e9a7b3d2c4e6a80", "items": [{
+                        "nip": "198703152010012002", "name": "Siti Rahmah", "unit_code": "DISDUKCAPIL",
+                        "unit": _UNIT["name"], "position": "Pengadministrasi Umum", "asn_type": "PNS",
+                        "citizen_count": 96, "citizen_score": 86.2, "citizen_low": 83.9, "citizen_high": 88.5,
+                        "citizen_shrunk": 85.9, "sufficient": True, "hasil_kerja": "above",
+                        "perilaku_kerja": "above", "predikat": "Sangat Baik", "peer_score": None, "peer_count": 0,
+                        "open_flags": 0, "disciplinary": False, "combined_index": 92.95,
+                        "nominations": [{"category": "PELAYAN_PUBLIK_TERBAIK", "status": "confirmed", "rank": 1,
+                                         "source": "rule"}],
+                        "formula_version": 1}]},
+                [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"},
+                  "example": "2026-Q3"}]),
             "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OK"}}}},
         },
     }

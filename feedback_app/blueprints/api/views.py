@@ -5,8 +5,8 @@ from flask import abort, current_app, g, jsonify, request, url_for
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...models import ServicePoint, Unit
-from ...services import accounts, audit, dashboards, exports, periods, reports, rollups
+from ...models import PerformancePeriod, Role, ServicePoint, Unit
+from ...services import accounts, audit, cycle, dashboards, exports, hr_export, periods, reports, rollups
 from ...services.counters import unit_ids_of
 from ...services.scoring import round2
 from ...services.staff import staff_keys
@@ -195,3 +195,52 @@ def unit_responses(code: str):
 def openapi():
     """This API described in OpenAPI 3.1 (no token needed)."""
     return jsonify(document())
+
+
+def _hr_only() -> None:
+    """The HR endpoints answer HR and administrator tokens only; other tokens get 403 and an audit row."""
+    if g.api_user.role not in (Role.HR, Role.ADMIN):
+        audit.record("access.denied", g.api_user, "api:hr", detail=request.path)
+        abort(403, description="these endpoints are for HR (BKPSDM) tokens only")
+
+
+@bp.get("/hr/periods")
+def hr_periods():
+    """Performance periods and their state, newest first.
+
+    Example: GET /api/v1/hr/periods
+    """
+    _hr_only()
+    rows = db.session.scalars(select(PerformancePeriod).order_by(PerformancePeriod.first.desc(),
+                                                                 PerformancePeriod.kind)).all()
+    return jsonify({"periods": [{
+        "token": p.token, "kind": p.kind, "first_day": p.first.isoformat(), "last_day": p.last.isoformat(),
+        "state": p.state, "closed_at": p.closed_at.isoformat() if p.closed_at else None,
+        "formula_version": p.formula_version,
+        "summaries": url_for(".hr_summaries", token=p.token) if p.state == "closed" else None,
+    } for p in rows]})
+
+
+@bp.get("/hr/periods/<token>/summaries")
+def hr_summaries(token: str):
+    """One row per ASN of a closed period, keyed by NIP; `version` (also the ETag) changes only when a figure or
+    an award decision does, so a poller sends If-None-Match and gets 304 while nothing changed.
+
+    Example: GET /api/v1/hr/periods/2026-Q3/summaries
+    """
+    _hr_only()
+    period = cycle.find(token)
+    if period is None:
+        abort(404, description=f"no performance period {token[:24]}")
+    try:
+        body = hr_export.payload(period)
+    except hr_export.NotClosed as error:
+        abort(409, description=str(error))
+    etag = body["version"]
+    if etag in request.if_none_match:
+        response = current_app.response_class(status=304)
+    else:
+        response = jsonify(body)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response

@@ -5,8 +5,8 @@ from flask import current_app
 from flask_babel import format_decimal
 
 from ...services.clock import to_local
-
 from ...services.dashboards import ElementRow
+from ...services.nip import format_nip
 from ...services.scoring import round2
 from . import bp
 
@@ -35,3 +35,9 @@ def chart_rows(rows) -> list[dict]:
 def local_time(instant) -> str:
     """An instant in the regency's time, as 30-11-2026 14:05 WIB."""
     return to_local(instant, current_app.config["TIMEZONE"]).strftime("%d-%m-%Y %H:%M %Z")
+
+
+@bp.app_template_filter("nip")
+def nip(value) -> str:
+    """A NIP as printed: 19660801 198803 1 001 (staff without a NIP: a dash)."""
+    return format_nip(value) or "-"

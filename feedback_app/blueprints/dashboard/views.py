@@ -1,15 +1,23 @@
 """Dashboard routes: every query's scope comes from the signed-in user, never from the request."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Role, ServicePoint, Staff, Unit
-from ...services import accounts, audit, clock, dashboards, documents, exports, periods, plans, reports, rollups
+from ...models import (
+    Nomination, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating, Role, ServicePoint, Staff, Unit,
+)
+from ...services import (
+    accounts, audit, clock, cycle, dashboards, documents, exports, performance, periods, plans, reports, rollups,
+)
+from ...services.performance import PerformanceError
 from ...services.counters import unit_ids_of
-from ...services.scoring import minimum_sample
+from ...services.scoring import minimum_sample, officer_score
 from ...services.staff import staff_keys
 from . import bp
 
@@ -225,3 +233,150 @@ def report(code: str):
     response.headers["Content-Disposition"] = f'inline; filename="laporan-skm-{found.code.lower()}-{period.token}.pdf"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# --- performance: unit heads rate their staff, officers see their own summaries and give peer feedback ----------
+
+def _performance_period(token: str | None = None) -> PerformancePeriod:
+    """The performance period asked for; by default the last ended period of the main kind while it is not closed
+    (ratings are due), else the current one. An unknown or unused one is a 400 with the reason."""
+    cfg = current_app.config
+    if not token:
+        kind = "quarter" if "quarter" in cfg["PERFORMANCE_PERIOD_KINDS"] else cfg["PERFORMANCE_PERIOD_KINDS"][0]
+        current = periods.containing(kind, clock.to_local(clock.now_utc(), cfg["TIMEZONE"]).date())
+        ended = current.previous(1)[0]
+        row = cycle.find(ended.token)
+        token = ended.token if row is None or row.state != "closed" else current.token
+    try:
+        return cycle.ensure(token[:24], cfg)
+    except PerformanceError as error:
+        abort(400, description=str(error))
+
+
+def _period_choices() -> list[tuple[str, str]]:
+    """The periods a unit head may pick: the current and three earlier of each kind in use, with their state."""
+    cfg = current_app.config
+    today = clock.to_local(clock.now_utc(), cfg["TIMEZONE"]).date()
+    tokens = []
+    for kind in cfg["PERFORMANCE_PERIOD_KINDS"]:
+        current = periods.containing(kind, today)
+        tokens += [p.token for p in reversed([*current.previous(3), current])]
+    states = dict(db.session.execute(select(PerformancePeriod.token, PerformancePeriod.state)
+                                     .where(PerformancePeriod.token.in_(tokens))).all())
+    return [(t, states.get(t, "open")) for t in tokens]
+
+
+def _evidence(period_row: PerformancePeriod, people: list[Staff]) -> dict[int, object]:
+    """Each staff member's citizen score for the period so far (bukti dukung), computed as the close will:
+    the current formula's officer elements and minimum, shrunk toward their own unit's IKM."""
+    cfg = current_app.config
+    formula = cycle.ensure_formula(cfg).settings
+    start, end = cycle.as_period(period_row).bounds_utc(cfg["TIMEZONE"])
+    snap = rollups.snapshot()
+    scope = reports.Scope(None)
+    totals = reports.officer_totals(scope, start, end, tuple(formula["officer_elements"]), snap)
+    units = {p.unit_id for p in people}
+    ikm = reports.by_unit_tree(scope, {u: [u] for u in units}, start, end, bool(cfg["SKM_PRINTED_WEIGHT"]), snap)
+    return {p.id: officer_score(*totals.get(p.id, (0, 0.0, 0.0)),
+                                float(ikm[p.unit_id].ikm) if ikm[p.unit_id].ikm is not None else 75.0,
+                                formula["prior_weight"], formula["minimum"]) for p in people}
+
+
+@bp.get("/performance")
+@login_required
+def performance_home():
+    """Unit heads: their staff's ratings for a period. Officers: their own summaries, nominations and peer
+    feedback. HR and administrators: the periods page."""
+    if current_user.role in (Role.HR, Role.ADMIN):
+        return redirect(url_for("hr.periods"))
+    row = _performance_period(request.args.get("period"))
+    if current_user.role == Role.OFFICER:
+        return _own_performance(row)
+    visible = accounts.visible_unit_ids(current_user)
+    staff = performance.rateable_staff(current_user._get_current_object(), visible)
+    ratings = {r.staff_id: r for r in db.session.scalars(
+        select(Rating).where(Rating.period_id == row.id, Rating.staff_id.in_([s.id for s in staff] or [0])))}
+    counts = performance.distribution(row.id, visible or set())
+    warnings = performance.distribution_warnings(counts, current_app.config["PREDIKAT_CAPS"])
+    return render_template("dashboard/ratings.html", row=row, label=cycle.as_period(row).label, staff=staff,
+                           ratings=ratings, evidence=_evidence(row, staff), counts=counts,
+                           warnings=warnings, order=performance.PREDIKAT_ORDER, choices=_period_choices())
+
+
+def _rating_target(token: str, staff_id: int) -> tuple[PerformancePeriod, Staff]:
+    if current_user.role != Role.UNIT_HEAD:
+        _refuse(f"rating:{token[:24]}:{staff_id}")
+    row = _performance_period(token)
+    person = db.session.get(Staff, staff_id)
+    visible = accounts.visible_unit_ids(current_user)
+    if person is None or person.unit_id not in (visible or set()) or person.id == current_user.staff_id:
+        _refuse(f"rating:{token[:24]}:{staff_id}")
+    return row, person
+
+
+@bp.route("/performance/<token>/rate/<int:staff_id>", methods=["GET", "POST"])
+@login_required
+def rate(token: str, staff_id: int):
+    """The rating form: hasil kerja and perilaku kerja, the predikat from the matrix, notes per BerAKHLAK value,
+    and the staff member's citizen results and peer feedback beside it as evidence."""
+    row, person = _rating_target(token, staff_id)
+    existing = db.session.scalar(select(Rating).where(Rating.period_id == row.id, Rating.staff_id == person.id))
+    error, values = None, None
+    if request.method == "POST":
+        values = {"hasil_kerja": request.form.get("hasil_kerja", ""), "perilaku": request.form.get("perilaku", ""),
+                  "notes": {key: request.form.get(f"note_{key}", "") for key, _ in performance.BERAKHLAK}}
+        rating_id = request.form.get("rating_id", "")
+        try:
+            performance.save_rating(current_user._get_current_object(), row, person, values["hasil_kerja"],
+                                    values["perilaku"], values["notes"], accounts.visible_unit_ids(current_user),
+                                    int(rating_id) if rating_id.isdigit() else None)
+            flash(f"{person.name}: {_('saved')}", "info")
+            return redirect(url_for(".performance_home", period=row.token))
+        except PerformanceError as refused:
+            error = str(refused)
+    if values is None and existing is not None:
+        values = {"hasil_kerja": existing.hasil_kerja, "perilaku": existing.perilaku, "notes": existing.notes or {}}
+    values = values or {"hasil_kerja": "", "perilaku": "", "notes": {}}
+    page = render_template("dashboard/rate.html", row=row, label=cycle.as_period(row).label, person=person,
+                           existing=existing, values=values, error=error,
+                           evidence=_evidence(row, [person])[person.id],
+                           peers=performance.peer_view(row.id, person.id), matrix=performance.MATRIX,
+                           levels=performance.LEVEL_LABELS, berakhlak=performance.BERAKHLAK,
+                           notes_max=performance.NOTE_MAX)
+    return page, (400 if error else 200)
+
+
+def _own_performance(row: PerformancePeriod):
+    """An officer's own page: frozen summaries and nominations of closed periods, this period's citizen score,
+    peer feedback received (from three colleagues on) and the colleagues they may give feedback to."""
+    me = current_user.staff
+    if me is None:
+        abort(403, description="this account is not linked to a staff record")
+    summaries = db.session.execute(
+        select(PerformanceSummary, PerformancePeriod).join(PerformancePeriod)
+        .where(PerformanceSummary.staff_id == me.id).order_by(PerformancePeriod.first.desc())).all()
+    mine = db.session.scalars(select(Nomination).where(Nomination.staff_id == me.id)
+                              .order_by(Nomination.period_id.desc())).all()
+    given = set(db.session.scalars(select(PeerFeedback.staff_id).where(PeerFeedback.period_id == row.id,
+                                                                       PeerFeedback.reviewer_id == current_user.id)))
+    return render_template("dashboard/own_performance.html", row=row, label=cycle.as_period(row).label, me=me,
+                           summaries=summaries, nominations=mine, evidence=_evidence(row, [me])[me.id],
+                           peers=performance.peer_view(row.id, me.id),
+                           colleagues=performance.peers_of(current_user._get_current_object()), given=given,
+                           items=performance.PEER_ITEMS, periods_by_id={p.id: p for _, p in summaries})
+
+
+@bp.post("/performance/<token>/peer/<int:staff_id>")
+@login_required
+def peer_feedback(token: str, staff_id: int):
+    """An officer's feedback to a colleague of the same unit (anonymous to the colleague)."""
+    row = _performance_period(token)
+    person = db.session.get(Staff, staff_id)
+    try:
+        performance.give_peer_feedback(current_user._get_current_object(), row, person,
+                                       {key: request.form.get(key) for key, _ in performance.PEER_ITEMS},
+                                       request.form.get("comment", ""))
+        flash(_("Thank you; your feedback was saved."), "info")
+    except PerformanceError as refused:
+        flash(str(refused), "error")
+    return redirect(url_for(".performance_home", period=row.token))

@@ -1,0 +1,7 @@
+"""HR (BKPSDM) and administrators: performance periods, summaries, award decisions, exports, the audit log,
+the formula, the outbox and job runs."""
+from flask import Blueprint
+
+bp = Blueprint("hr", __name__)
+
+from . import views  # noqa: E402,F401  (routes register on import)
