@@ -6,6 +6,8 @@ services.jobs (also runnable by hand: `flask jobs run NAME`); every run is recor
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
@@ -41,8 +43,10 @@ def build_scheduler(app: Flask, blocking: bool = True):
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     kind = BlockingScheduler if blocking else BackgroundScheduler
-    scheduler = kind(timezone=app.config["TIMEZONE"],
-                     job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 300})
+    zone = app.config["TIMEZONE"]
+    scheduler = kind(timezone=zone, job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 300})
     for name, trigger in SCHEDULE.items():
-        scheduler.add_job(run_job, args=(app, name), id=name, name=name, replace_existing=True, **trigger)
+        # interval jobs also run once at start, so a restarted scheduler catches up at once
+        first = {"next_run_time": datetime.now(ZoneInfo(zone))} if trigger["trigger"] == "interval" else {}
+        scheduler.add_job(run_job, args=(app, name), id=name, name=name, replace_existing=True, **trigger, **first)
     return scheduler

@@ -270,3 +270,45 @@ def test_the_scheduler_process_has_every_job_once_at_a_time(app):
         assert job.max_instances == 1 and job.coalesce is True and job.misfire_grace_time == 300
     outcome = scheduler.run_job(app, "periods")
     assert outcome.outcome == "ok"
+
+
+def test_the_long_running_scheduler_process_closes_the_ended_quarter_once(app, tmp_path):
+    """`flask scheduler` as its own process: on start it runs the periods job, which closes 2026-Q3 (ended, grace
+    passed: the real clock is past October 2026) exactly once; the test then stops the process."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import DATABASE_URL
+
+    point, people = _unit_with_staff(2)
+    for person in people:
+        _responses(point, person, (4, 4), 21)
+    db.session.commit()
+    env = {**os.environ, "FEEDBACK_DATABASE_URL": DATABASE_URL, "FEEDBACK_SECRET_KEY": "scheduler-test-" + "x" * 30,
+           "FEEDBACK_INSTANCE_PATH": str(tmp_path), "FLASK_APP": "feedback_app",
+           "FEEDBACK_BACKUP_DIR": str(tmp_path / "backups")}
+    process = subprocess.Popen([sys.executable, "-m", "flask", "scheduler"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            db.session.rollback()
+            if db.session.scalar(select(func.count()).where(JobRun.job == "periods", JobRun.outcome == "ok")):
+                break
+            time.sleep(0.3)
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    db.session.rollback()
+    assert db.session.scalar(select(JobRun.detail).where(JobRun.job == "periods")).count("closed 2026-Q3") == 1, \
+        output
+    q3 = cycle.find("2026-Q3")
+    assert q3.state == "closed" and db.session.scalar(
+        select(func.count()).where(PerformanceSummary.period_id == q3.id)) == 2
+    # the year 2025 (the previous annual period) ended long ago and closes too; each period exactly once
+    closes = db.session.scalars(select(AuditEvent.target).where(AuditEvent.action == "period.close")).all()
+    assert sorted(closes) == ["period:2025", "period:2026-Q3"]
+    # by hand afterwards: nothing more to do
+    assert "nothing to do" in app.test_cli_runner().invoke(args=["jobs", "run", "periods"]).output
