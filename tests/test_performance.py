@@ -225,7 +225,13 @@ def test_reopen_needs_hr_reason_and_the_next_close_recomputes(app):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "period.reopen"))
     assert event.old["summaries"][0]["staff_id"] == ani.id and "cuti" in event.detail
     assert db.session.scalar(select(func.count()).select_from(PerformanceSummary)) == 0
-    assert cycle.close("2026-Q3", app.config, now=NOW).closed
+    # the scheduler leaves a reopened period to HR, however long ago it ended
+    assert cycle.advance(app.config, now=NOW) == ["opened 2026-Q4", "opened 2025", "opened 2026", "2025 closing",
+                                                  "closed 2025: 3 summaries, 0 nominations"]
+    assert cycle.find("2026-Q3").state == "closing"
+    assert cycle.close("2026-Q3", app.config, hr, now=NOW).closed
+    q3 = cycle.find("2026-Q3").id
+    assert db.session.scalar(select(func.count()).where(PerformanceSummary.period_id == q3)) == 3
 
 
 def test_the_scheduler_step_moves_periods_through_their_states_with_grace(app):

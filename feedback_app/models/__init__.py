@@ -12,8 +12,9 @@ from .users import ApiToken, AuditEvent, Role, User
 from .units import OpeningHours, ServicePoint, ServiceType, Unit, service_point_service_types
 
 __all__ = [
-    "Answer", "ApiToken", "AwardCategory", "Formula", "JobLatch", "JobRun", "Nomination", "OutboxMessage",
-    "PeerFeedback", "PerformancePeriod", "PerformanceSummary", "Rating", "AsnType", "AuditEvent", "Role", "User", "Base", "DutyShift", "FollowUpContact", "FollowUpItem", "FollowUpPlan", "OpeningHours", "Question", "Questionnaire",
-    "Response", "RollupDay", "RollupMonth", "RollupProfileDay", "RollupProfileMonth", "RollupState", "ServicePoint", "ServiceType", "Staff", "Unit", "Verification", "service_point_service_types",
-    "utcnow",
+    "Answer", "ApiToken", "AsnType", "AuditEvent", "AwardCategory", "Base", "DutyShift", "FollowUpContact",
+    "FollowUpItem", "FollowUpPlan", "Formula", "JobLatch", "JobRun", "Nomination", "OpeningHours", "OutboxMessage",
+    "PeerFeedback", "PerformancePeriod", "PerformanceSummary", "Question", "Questionnaire", "Rating", "Response",
+    "Role", "RollupDay", "RollupMonth", "RollupProfileDay", "RollupProfileMonth", "RollupState", "ServicePoint",
+    "ServiceType", "Staff", "Unit", "User", "Verification", "service_point_service_types", "utcnow",
 ]

@@ -28,6 +28,8 @@ class PerformancePeriod(Base):
     state: Mapped[str] = mapped_column(String(10), default="open")
     formula_version: Mapped[int | None] = mapped_column(Integer)  # what the summaries were computed with
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # set when HR reopens it: the scheduler then leaves the closing to HR ("Close now")
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -18,7 +18,8 @@ from .clock import now_utc, to_local
 from .performance import PerformanceError, apply, compute, current_formula, validate_formula
 
 
-def _today(cfg, now: datetime) -> date:
+def today(cfg, now: datetime) -> date:
+    """The regency's local date at an instant."""
     return to_local(now, cfg["TIMEZONE"]).date()
 
 
@@ -42,7 +43,7 @@ def ensure(token: str, cfg, now: datetime | None = None) -> PerformancePeriod:
     if period.kind not in cfg["PERFORMANCE_PERIOD_KINDS"]:
         raise PerformanceError(f"{period.kind} periods are not used for performance here "
                                f"(in use: {', '.join(cfg['PERFORMANCE_PERIOD_KINDS'])})")
-    if period.first > _today(cfg, now or now_utc()):
+    if period.first > today(cfg, now or now_utc()):
         raise PerformanceError(f"{period.token} has not begun yet")
     row = PerformancePeriod(token=period.token, kind=period.kind, first=period.first, last=period.last)
     db.session.add(row)
@@ -146,7 +147,7 @@ def close(token: str, cfg, actor: User | None = None, now: datetime | None = Non
     (it waits for the first's row lock, then finds it closed) or later, changes nothing; a crash rolls all back."""
     now = now or now_utc()
     row = ensure(token, cfg, now)
-    if as_period(row).last >= _today(cfg, now):
+    if as_period(row).last >= today(cfg, now):
         raise PerformanceError(f"{token} has not ended yet")
     formula = ensure_formula(cfg)
     awards.ensure_categories()
@@ -173,7 +174,8 @@ def close(token: str, cfg, actor: User | None = None, now: datetime | None = Non
 
 def reopen(token: str, actor: User, reason: str) -> PerformancePeriod:
     """HR reopens a closed period (state closing) with a reason; its summaries and nominations are removed and
-    kept whole in the audit row, and the next close computes them again."""
+    kept whole in the audit row, and the next close computes them again. The scheduler does not close a reopened
+    period by itself: HR closes it when the correction is done."""
     row = find(token)
     reason = (reason or "").strip()
     if row is None or row.state != "closed":
@@ -193,7 +195,7 @@ def reopen(token: str, actor: User, reason: str) -> PerformancePeriod:
     }
     for item in [*nominations, *summaries]:
         db.session.delete(item)
-    row.state, row.closed_at, row.formula_version = "closing", None, None
+    row.state, row.closed_at, row.formula_version, row.reopened_at = "closing", None, None, now_utc()
     audit.record("period.reopen", actor, f"period:{row.token}", frozen, {"state": "closing"}, detail=reason,
                  commit=False)
     db.session.commit()
@@ -204,16 +206,16 @@ def advance(cfg, now: datetime | None = None) -> list[str]:
     """The scheduler's step: make the current periods of each kind in use, move ended ones to closing, and close
     those whose grace period has passed. Returns what it did, one line each."""
     now = now or now_utc()
-    today = _today(cfg, now)
+    day = today(cfg, now)
     done = []
     for kind in cfg["PERFORMANCE_PERIOD_KINDS"]:
-        current = periods.containing(kind, today)
+        current = periods.containing(kind, day)
         for period in (*current.previous(1), current):
             if find(period.token) is None:
                 ensure(period.token, cfg, now)
                 done.append(f"opened {period.token}")
     ended = db.session.scalars(select(PerformancePeriod).where(PerformancePeriod.state == "open",
-                                                               PerformancePeriod.last < today)).all()
+                                                               PerformancePeriod.last < day)).all()
     for row in ended:
         moved = db.session.execute(update(PerformancePeriod).where(PerformancePeriod.id == row.id,
                                                                    PerformancePeriod.state == "open")
@@ -224,8 +226,9 @@ def advance(cfg, now: datetime | None = None) -> list[str]:
             done.append(f"{row.token} closing")
         db.session.commit()
     grace = timedelta(days=int(cfg["PERIOD_GRACE_DAYS"]))
-    closing = db.session.scalars(select(PerformancePeriod).where(PerformancePeriod.state == "closing")
-                                 .order_by(PerformancePeriod.last)).all()
+    closing = db.session.scalars(select(PerformancePeriod).where(PerformancePeriod.state == "closing",
+                                                                 PerformancePeriod.reopened_at.is_(None))
+                                 .order_by(PerformancePeriod.last)).all()  # a reopened period waits for HR
     for row in closing:
         _, end = as_period(row).bounds_utc(cfg["TIMEZONE"])
         if now >= end + grace:

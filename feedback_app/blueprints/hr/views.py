@@ -46,7 +46,7 @@ def periods():
                                                                  PerformancePeriod.kind)).all()
     counts = dict(db.session.execute(select(PerformanceSummary.period_id, func.count())
                                      .group_by(PerformanceSummary.period_id)).all())
-    today = cycle._today(current_app.config, now_utc())
+    today = cycle.today(current_app.config, now_utc())
     return render_template("hr/periods.html", rows=rows, counts=counts, today=today,
                            kinds=current_app.config["PERFORMANCE_PERIOD_KINDS"])
 
@@ -101,7 +101,7 @@ def period(token: str):
                                     .order_by(AwardCategory.code)).all()
     return render_template("hr/period.html", row=row, label=cycle.as_period(row).label, summaries=summaries,
                            nominations=awards.nominations(row.id), categories=categories,
-                           levels=performance.LEVEL_LABELS)
+                           levels=performance.LEVEL_LABELS, today=cycle.today(current_app.config, now_utc()))
 
 
 @bp.post("/nominations/<int:nomination_id>")
@@ -217,9 +217,8 @@ def formula():
     error = None
     if request.method == "POST":
         form = request.form
-        settings = {"predikat_weight": form.get("predikat_weight", ""), "citizen_weight": form.get("citizen_weight", ""),
-                    "peer_weight": form.get("peer_weight", "0"), "officer_elements": form.get("officer_elements", ""),
-                    "minimum": form.get("minimum", ""), "prior_weight": form.get("prior_weight", "")}
+        settings = {name: form.get(name, "") for name in ("predikat_weight", "citizen_weight", "peer_weight",
+                                                          "officer_elements", "minimum", "prior_weight")}
         try:
             performance.new_formula(_actor(), settings, form.get("note", ""), current_app.config)
             return redirect(url_for(".formula"))
