@@ -2,7 +2,7 @@
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import openpyxl
 import pytest
@@ -16,7 +16,7 @@ from feedback_app.models import (
 from feedback_app.services import accounts, clock, cycle, jobs
 
 from . import factories
-from .test_performance import IN_Q3, NOW, _responses, _unit_with_staff
+from .test_performance import NOW, _responses, _unit_with_staff
 
 
 @pytest.fixture
@@ -224,7 +224,6 @@ def test_formula_form_refuses_weights_that_do_not_add_up(client, regency):
 def test_jobs_run_once_per_key_and_are_recorded(runner, regency, app, tmp_path):
     app.config["BACKUP_DIR"] = str(tmp_path)
     # a low-scoring response yesterday (WIB) in the head's unit, and an old contact to purge
-    factories.counter  # noqa: B018 - the unit exists already
     from .test_reports import store
 
     store(regency["point"], None, [1] * 9, when=NOW - timedelta(hours=20))
@@ -312,3 +311,40 @@ def test_the_long_running_scheduler_process_closes_the_ended_quarter_once(app, t
     assert sorted(closes) == ["period:2025", "period:2026-Q3"]
     # by hand afterwards: nothing more to do
     assert "nothing to do" in app.test_cli_runner().invoke(args=["jobs", "run", "periods"]).output
+
+
+def test_digest_goes_out_by_smtp_when_configured(app, regency, monkeypatch):
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            assert (host, port) == ("mail.batangharikab.go.id", 587)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            sent.append("starttls")
+
+        def login(self, user, password):
+            sent.append(("login", user))
+
+        def send_message(self, message):
+            sent.append((message["To"], message["Subject"], message.get_content()))
+
+    monkeypatch.setattr(jobs.smtplib, "SMTP", FakeSMTP)
+    app.config.update(SMTP_HOST="mail.batangharikab.go.id", SMTP_USERNAME="skm", SMTP_PASSWORD="rahasia")
+    regency["head"].email = "kadis@batangharikab.go.id"
+    db.session.commit()
+    from .test_reports import store
+
+    store(regency["point"], None, [1] * 9, when=NOW - timedelta(hours=20))
+    outcome = jobs.run("digest", lambda: jobs.digest(app.config, NOW))
+    assert outcome.detail == "1 digests written, 1 sent"
+    assert sent[:2] == ["starttls", ("login", "skm")]
+    to, subject, body = sent[2]
+    assert to == "kadis@batangharikab.go.id" and subject.startswith("Ringkasan SKM") and "di bawah 65: 1" in body
+    assert db.session.scalar(select(OutboxMessage.sent_at)) is not None
