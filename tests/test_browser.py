@@ -99,3 +99,35 @@ def test_citizen_scans_poster_qr_answers_in_english_and_is_stored(live_server, b
     assert stored.verification == Verification.ROSTER and stored.locale == "en"
     assert stored.sex == "P" and stored.age == 29 and stored.comment == "Fast service, thank you"
     assert sorted(a.value for a in stored.answers) == [3] * 9
+
+
+def test_unit_head_sees_the_predikat_at_once_without_javascript_and_saves(live_server, browser, app, monkeypatch):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from feedback_app.models import Rating, Role
+
+    point = factories.counter()
+    person = factories.staff(point.unit, name="Rina Marlina")
+    factories.account("kepala", Role.UNIT_HEAD, point.unit)
+    browser.get(f"{live_server}/staff/login")
+    browser.find_element(By.ID, "username").send_keys("kepala")
+    browser.find_element(By.ID, "password").send_keys(factories.PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    browser.get(f"{live_server}/dashboard/performance/2026-Q3/rate/{person.id}")
+
+    def shown():
+        return [e.text for e in browser.find_elements(By.CSS_SELECTOR, "p[role=status] span") if e.is_displayed()]
+
+    assert shown() == ["pilih kedua rating"]
+    browser.find_element(By.CSS_SELECTOR, "label:has(#h-above)").click()
+    browser.find_element(By.CSS_SELECTOR, "label:has(#p-meets)").click()
+    assert shown() == ["Baik"]  # Di Atas x Sesuai, from the matrix, before anything is sent
+    browser.find_element(By.CSS_SELECTOR, "label:has(#p-above)").click()
+    assert shown() == ["Sangat Baik"]
+    browser.find_element(By.CSS_SELECTOR, "form button.p[type=submit]").click()
+    WebDriverWait(browser, 10).until(EC.url_contains("/dashboard/performance?period=2026-Q3"))
+    assert "Sangat Baik" in browser.find_element(By.TAG_NAME, "table").text
+    db.session.expire_all()
+    assert db.session.scalar(select(Rating.predikat).where(Rating.staff_id == person.id)) == "Sangat Baik"

@@ -7,7 +7,7 @@ from fractions import Fraction
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Question, ServicePoint, ServiceType, Staff, Unit
+from ..models import Question, ServicePoint, ServiceType, Unit
 from . import reports, rollups
 from .counters import unit_ids_under
 from .periods import Period
@@ -105,10 +105,7 @@ def build(title: str, scope: reports.Scope, period: Period, policy: ScoringPolic
         select(ServicePoint.id, ServicePoint.code, ServicePoint.name).where(ServicePoint.id.in_(list(counters) or [0]))
     ).all()}
     counter_rows = sorted((_row(*points[i], s) for i, s in counters.items()), key=lambda r: r.label)
-    positions = dict(db.session.execute(
-        select(Staff.id, Staff.position).where(Staff.id.in_([r.staff_id for r in seen.officers] or [0]))
-    ).all())
-    officers = [OfficerLine(r.staff_id, r.name, positions.get(r.staff_id, ""), r.score) for r in seen.officers]
+    officers = [OfficerLine(r.staff_id, r.name, r.position, r.score) for r in seen.officers]
     sub_rows = sub_unit_rows(scope, sub_units or [], start, end, policy.printed_weight, rollup)
     earlier = period.previous(trend_periods)
     trend = [_row(p.token, p.label, s) for p, s in zip(earlier, reports.summaries(

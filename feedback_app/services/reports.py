@@ -216,6 +216,7 @@ class OfficerRow:
     staff_id: int
     name: str
     score: OfficerScore
+    position: str = ""
 
 
 def officer_scores(scope: Scope, start: datetime, end: datetime, officer_elements: tuple[str, ...],
@@ -236,10 +237,12 @@ def officer_totals(scope: Scope, start: datetime, end: datetime, officer_element
 
 def _officer_rows(totals: dict, prior_weight: float, minimum: int, unit_mean: float) -> list[OfficerRow]:
     totals = {k: t for k, t in totals.items() if k and t.officer_n}
-    names = dict(db.session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(list(totals) or [0]))).all())
+    people = {i: (name, position) for i, name, position in db.session.execute(
+        select(Staff.id, Staff.name, Staff.position).where(Staff.id.in_(list(totals) or [0])))}
     result = [
-        OfficerRow(staff_id, names.get(staff_id, "?"), officer_score(t.officer_n, t.officer_sum, t.officer_squares,
-                                                                     unit_mean, prior_weight, minimum))
+        OfficerRow(staff_id, people.get(staff_id, ("?", ""))[0],
+                   officer_score(t.officer_n, t.officer_sum, t.officer_squares, unit_mean, prior_weight, minimum),
+                   people.get(staff_id, ("?", ""))[1])
         for staff_id, t in totals.items()
     ]
     return sorted(result, key=lambda r: (-(r.score.shrunk or 0), r.name))

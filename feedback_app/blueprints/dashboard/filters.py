@@ -1,8 +1,12 @@
 """Template filters for the staff pages: numbers as reports print them, rows for the inline charts."""
 from __future__ import annotations
 
+from decimal import Decimal
+from functools import lru_cache
+
+from babel.numbers import format_decimal
 from flask import current_app
-from flask_babel import format_decimal
+from flask_babel import get_locale
 
 from ...services.clock import to_local
 from ...services.dashboards import ElementRow
@@ -11,12 +15,21 @@ from ...services.scoring import round2
 from . import bp
 
 
+@lru_cache(maxsize=8)
+def _symbols(locale: str) -> tuple[str, str]:
+    """The locale's decimal and grouping symbols, read once from Babel (Indonesian: ',' and '.')."""
+    sample = format_decimal(Decimal("1234.5"), format="#,##0.0", locale=locale)
+    return sample[-2], sample[1]
+
+
 @bp.app_template_filter("n2")
 def two_decimals(value) -> str:
-    """A number rounded half-up to two decimals, in the reader's locale (78,70 in Indonesian)."""
+    """A number rounded half-up to two decimals, in the reader's locale (78,70 in Indonesian; 1.234,50)."""
     if value is None:
         return "-"
-    return format_decimal(round2(value), format="#,##0.00")
+    decimal_mark, group_mark = _symbols(str(get_locale()))
+    whole, _, cents = f"{round2(value):,.2f}".partition(".")
+    return whole.replace(",", group_mark) + decimal_mark + cents
 
 
 @bp.app_template_filter("chart")
