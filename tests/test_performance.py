@@ -295,3 +295,17 @@ def test_the_audit_log_refuses_updates_and_deletes(app):
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == count
     assert "rewritten" not in (db.session.scalar(select(AuditEvent.detail).limit(1)) or "")
+
+
+def test_only_asn_are_rated(app):
+    from feedback_app.models import AsnType
+
+    point, (ani, *_) = _unit_with_staff()
+    honorer = factories.staff(point.unit, name="Tenaga Honorer", asn_type=AsnType.NON_ASN)
+    head = factories.account("kepala", Role.UNIT_HEAD, point.unit)
+    period = cycle.ensure("2026-Q3", app.config, NOW)
+    assert honorer not in performance.rateable_staff(head, {point.unit_id}) and ani in \
+        performance.rateable_staff(head, {point.unit_id})
+    with pytest.raises(PerformanceError, match="only ASN"):
+        performance.save_rating(head, period, honorer, "meets", "meets", {}, {point.unit_id})
+    assert db.session.scalar(select(func.count()).select_from(Rating)) == 0

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import (
-    Formula, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating, Role, Staff, User,
+    AsnType, Formula, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating, Role, Staff, User,
 )
 from ..models.performance import RATING_LEVELS
 from ..models.rollups import ELEMENT_CODES
@@ -39,6 +39,7 @@ BERAKHLAK = (
     ("harmonis", "Harmonis"), ("loyal", "Loyal"), ("adaptif", "Adaptif"), ("kolaboratif", "Kolaboratif"),
 )
 NOTE_MAX = 1000
+ASN_TYPES = (AsnType.PNS, AsnType.PPPK)  # performance ratings and summaries are for ASN only
 PEER_MINIMUM = 3  # peer feedback is shown only from this many colleagues on
 PEER_ITEMS = (("service", "Berorientasi Pelayanan"), ("harmony", "Harmonis"), ("collaboration", "Kolaboratif"))
 
@@ -180,10 +181,11 @@ def apply(summary: PerformanceSummary, figures: Figures) -> None:
 # --- ratings -------------------------------------------------------------------------------------------------------
 
 def rateable_staff(user: User, visible_unit_ids: set[int] | None) -> list[Staff]:
-    """The staff a unit head rates: active staff of the units they see, themselves excluded."""
+    """The staff a unit head rates: active ASN (PNS, PPPK) of the units they see, themselves excluded."""
     if user.role != Role.UNIT_HEAD or not visible_unit_ids:
         return []
-    query = select(Staff).where(Staff.active.is_(True), Staff.unit_id.in_(visible_unit_ids)).order_by(Staff.name)
+    query = select(Staff).where(Staff.active.is_(True), Staff.unit_id.in_(visible_unit_ids),
+                                Staff.asn_type.in_(ASN_TYPES)).order_by(Staff.name)
     return [s for s in db.session.scalars(query) if s.id != user.staff_id]
 
 
@@ -208,6 +210,9 @@ def save_rating(actor: User, period: PerformancePeriod, staff: Staff | None, has
     if (staff is None or actor.role != Role.UNIT_HEAD or not visible_unit_ids
             or staff.unit_id not in visible_unit_ids or staff.id == actor.staff_id):
         _refuse("rating.refused", actor, target, "this staff member is not yours to rate", attempted)
+    if staff.asn_type not in ASN_TYPES:
+        _refuse("rating.refused", actor, target, "only ASN (PNS, PPPK) are rated; this staff member is not one",
+                attempted)
     if period.state == "closed":
         _refuse("rating.refused", actor, target, f"{period.token} is closed; its ratings are locked", attempted)
     existing = db.session.scalar(select(Rating).where(Rating.period_id == period.id, Rating.staff_id == staff.id))

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from ...extensions import db
 from ...models import (
     AuditEvent, AwardCategory, Formula, JobRun, Nomination, OutboxMessage, PerformancePeriod, PerformanceSummary,
-    Role, User,
+    Role, Staff, Unit, User,
 )
 from ...services import audit, awards, cycle, exports, hr_export, performance
 from ...services.clock import now_utc
@@ -95,8 +95,9 @@ def period(token: str):
     """A period's per-ASN summaries and its award nominations with HR's decisions."""
     row = _period(token)
     summaries = db.session.scalars(
-        select(PerformanceSummary).where(PerformanceSummary.period_id == row.id)
-        .order_by(PerformanceSummary.unit_id, PerformanceSummary.staff_id)).all()
+        select(PerformanceSummary).join(Unit, Unit.id == PerformanceSummary.unit_id)
+        .join(Staff, Staff.id == PerformanceSummary.staff_id).where(PerformanceSummary.period_id == row.id)
+        .order_by(Unit.name, Staff.name)).all()
     categories = db.session.scalars(select(AwardCategory).where(AwardCategory.active.is_(True))
                                     .order_by(AwardCategory.code)).all()
     return render_template("hr/period.html", row=row, label=cycle.as_period(row).label, summaries=summaries,
