@@ -98,9 +98,9 @@ def _totals(scope: Scope, start: datetime, end: datetime, group, rollup: rollups
         # Drive the direct read from the few newest ids (primary key), not from the period's many responses.
         newer = select(Response.id).where(Response.id > rollup.watermark).scalar_subquery()
         conditions.append(Response.id.in_(newer))
-    if group == "profile":
-        for dimension in aggregates.PROFILE_DIMENSIONS:
-            for value, totals in _direct(conditions, officer_elements, dimension).items():
+    if group == "profile":  # one read grouped by every dimension at once, folded into each dimension here
+        for values, totals in _direct(conditions, officer_elements, aggregates.PROFILE_DIMENSIONS).items():
+            for dimension, value in zip(aggregates.PROFILE_DIMENSIONS, values):
                 result.setdefault((dimension, value), aggregates.Totals()).add(totals)
         return result
     for key, totals in _direct(conditions, officer_elements, group).items():
@@ -111,11 +111,9 @@ def _totals(scope: Scope, start: datetime, end: datetime, group, rollup: rollups
 def _direct(conditions: list, officer_elements: tuple[str, ...], group) -> dict:
     """Totals of the responses these conditions select, read from the answers, grouped as in _totals."""
     sub = aggregates.per_response(conditions, officer_elements, literal(None))
-    columns = {"sp": sub.c.sp, "staff": sub.c.staff, "unit": sub.c.unit_id}
-    if group in aggregates.PROFILE_DIMENSIONS:
-        keys = [sub.c[group]]
-    else:
-        keys = [columns[n] for n in (group if isinstance(group, tuple) else (group,) if group else ())]
+    columns = {"sp": sub.c.sp, "staff": sub.c.staff, "unit": sub.c.unit_id,
+               **{dimension: sub.c[dimension] for dimension in aggregates.PROFILE_DIMENSIONS}}
+    keys = [columns[n] for n in (group if isinstance(group, tuple) else (group,) if group else ())]
     query = select(*(keys or [literal(None)]), *aggregates.sums_of(sub))
     if keys:
         query = query.group_by(*keys)
@@ -163,23 +161,33 @@ def by_unit_tree(scope: Scope, trees: dict, start: datetime, end: datetime, prin
 def summaries(scope: Scope, spans: list[tuple[date, date]], tz_name: str, printed_weight: bool = False,
               rollup: rollups.Snapshot | None = None) -> list[Summary]:
     """summary() for several ranges of local days [first, last] (a trend). When every range is made of whole
-    calendar months and the rollups hold every response, one read of the monthly rollups serves them all."""
+    calendar months, one read of the monthly rollups serves them all, plus (if responses arrived since the
+    rollups' watermark) one direct read of those responses grouped by local day."""
     def whole_months(first: date, last: date) -> bool:
         return first.day == 1 and (last + timedelta(days=1)).day == 1
 
-    if (rollup is None or rollup.newer or rollup.timezone != tz_name or scope.staff_id is not None
-            or not spans or not all(whole_months(*span) for span in spans)):
+    if (rollup is None or rollup.timezone != tz_name or not spans
+            or not all(whole_months(*span) for span in spans)):
         result = []
         for first, last in spans:
             start, end = _utc_bounds(first, last, tz_name)
             result.append(summary(scope, start, end, printed_weight, rollup))
         return result
-    months = rollups.month_totals(scope, min(f for f, _ in spans), max(l for _, l in spans))
+    first_day, last_day = min(f for f, _ in spans), max(last for _, last in spans)
+    parts = list(rollups.month_totals(scope, first_day, last_day).items())
+    if rollup.newer:
+        start, end = _utc_bounds(first_day, last_day, tz_name)
+        newer = select(Response.id).where(Response.id > rollup.watermark).scalar_subquery()
+        day = aggregates.local_day(db.engine.dialect.name, aggregates.utc_offset_minutes(tz_name))
+        sub = aggregates.per_response([*conditions_for(scope, start, end), Response.id.in_(newer)],
+                                      DEFAULT_OFFICER_ELEMENTS, day)
+        for row in db.session.execute(select(sub.c.day, *aggregates.sums_of(sub)).group_by(sub.c.day)):
+            parts.append((date.fromisoformat(str(row[0])), aggregates.Totals.from_row(row, 1)))
     result = []
     for first, last in spans:
         total, found = aggregates.Totals(), False
-        for month, totals in months.items():
-            if first <= month <= last:
+        for day_or_month, totals in parts:
+            if first <= day_or_month <= last:
                 total.add(totals)
                 found = True
         result.append(_summary_of(total if found else None, printed_weight))
