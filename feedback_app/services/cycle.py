@@ -151,11 +151,11 @@ def close(token: str, cfg, actor: User | None = None, now: datetime | None = Non
         raise PerformanceError(f"{token} has not ended yet")
     formula = ensure_formula(cfg)
     awards.ensure_categories()
-    db.session.commit()  # start the close in a fresh transaction: the state change below is its first statement
-    old_state = db.session.scalar(select(PerformancePeriod.state).where(PerformancePeriod.id == row.id))
+    old_state, period_id, version = row.state, row.id, formula.version  # read before the commit expires them
+    db.session.commit()  # start the close in a fresh transaction whose first statement is the state change
     claimed = db.session.execute(
-        update(PerformancePeriod).where(PerformancePeriod.id == row.id, PerformancePeriod.state != "closed")
-        .values(state="closed", closed_at=now, formula_version=formula.version)
+        update(PerformancePeriod).where(PerformancePeriod.id == period_id, PerformancePeriod.state != "closed")
+        .values(state="closed", closed_at=now, formula_version=version)
         .execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
         db.session.rollback()
