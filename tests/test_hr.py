@@ -272,21 +272,29 @@ def test_the_scheduler_process_has_every_job_once_at_a_time(app):
 
 
 def test_the_long_running_scheduler_process_closes_the_ended_quarter_once(app, tmp_path):
-    """`flask scheduler` as its own process: on start it runs the periods job, which closes 2026-Q3 (ended, grace
-    passed: the real clock is past October 2026) exactly once; the test then stops the process."""
+    """`flask scheduler` as its own process, on the real clock: on start it runs the periods job, which closes
+    the quarter and the year that ended last (grace 0 here) exactly once; the test then stops the process."""
     import os
     import subprocess
     import sys
     import time
 
-    from .conftest import DATABASE_URL
+    from feedback_app.services import periods
 
+    from .conftest import DATABASE_URL
+    from .test_reports import store
+
+    today = clock.to_local(clock.now_utc(), app.config["TIMEZONE"]).date()
+    quarter = periods.containing("quarter", today).previous(1)[0]
+    year = periods.containing("year", today).previous(1)[0]
     point, people = _unit_with_staff(2)
+    served = quarter.bounds_utc(app.config["TIMEZONE"])[0] + timedelta(days=10)
     for person in people:
-        _responses(point, person, (4, 4), 21)
+        for n in range(21):
+            store(point, person, [3, 3, 3, 3, 3, 4, 4, 3, 3], when=served + timedelta(minutes=n))
     db.session.commit()
     env = {**os.environ, "FEEDBACK_DATABASE_URL": DATABASE_URL, "FEEDBACK_SECRET_KEY": "scheduler-test-" + "x" * 30,
-           "FEEDBACK_INSTANCE_PATH": str(tmp_path), "FLASK_APP": "feedback_app",
+           "FEEDBACK_INSTANCE_PATH": str(tmp_path), "FLASK_APP": "feedback_app", "FEEDBACK_PERIOD_GRACE_DAYS": "0",
            "FEEDBACK_BACKUP_DIR": str(tmp_path / "backups")}
     process = subprocess.Popen([sys.executable, "-m", "flask", "scheduler"], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
@@ -301,14 +309,13 @@ def test_the_long_running_scheduler_process_closes_the_ended_quarter_once(app, t
         process.terminate()
         output = process.communicate(timeout=30)[0]
     db.session.rollback()
-    assert db.session.scalar(select(JobRun.detail).where(JobRun.job == "periods")).count("closed 2026-Q3") == 1, \
-        output
-    q3 = cycle.find("2026-Q3")
-    assert q3.state == "closed" and db.session.scalar(
-        select(func.count()).where(PerformanceSummary.period_id == q3.id)) == 2
-    # the year 2025 (the previous annual period) ended long ago and closes too; each period exactly once
+    detail = db.session.scalar(select(JobRun.detail).where(JobRun.job == "periods"))
+    assert detail and detail.count(f"closed {quarter.token}:") == 1, output
+    closed = cycle.find(quarter.token)
+    assert closed.state == "closed" and db.session.scalar(
+        select(func.count()).where(PerformanceSummary.period_id == closed.id)) == 2
     closes = db.session.scalars(select(AuditEvent.target).where(AuditEvent.action == "period.close")).all()
-    assert sorted(closes) == ["period:2025", "period:2026-Q3"]
+    assert sorted(closes) == sorted({f"period:{quarter.token}", f"period:{year.token}"})  # each exactly once
     # by hand afterwards: nothing more to do
     assert "nothing to do" in app.test_cli_runner().invoke(args=["jobs", "run", "periods"]).output
 
