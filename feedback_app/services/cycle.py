@@ -16,6 +16,7 @@ from ..models import (
 from . import audit, awards, periods, reports, rollups
 from .clock import now_utc, to_local
 from .performance import PerformanceError, apply, compute, current_formula, validate_formula
+from .scoring import OfficerScore, officer_score
 
 
 def today(cfg, now: datetime) -> date:
@@ -119,6 +120,21 @@ def summary_inputs(period_row: PerformancePeriod, cfg, formula: dict) -> dict[in
             "service_years": _service_years(person, period.last),
         }
     return result
+
+
+def citizen_scores(period_row: PerformancePeriod, people: list[Staff], cfg) -> dict[int, OfficerScore]:
+    """Each person's citizen score in the period so far (the evidence beside a rating), computed as the close
+    will: the newest formula's officer elements, minimum and prior weight, shrunk toward their unit's IKM."""
+    formula = ensure_formula(cfg).settings
+    start, end = as_period(period_row).bounds_utc(cfg["TIMEZONE"])
+    snap = rollups.snapshot()
+    scope = reports.Scope(None)
+    totals = reports.officer_totals(scope, start, end, tuple(formula["officer_elements"]), snap)
+    units = {p.unit_id for p in people}
+    ikm = reports.by_unit_tree(scope, {u: [u] for u in units}, start, end, bool(cfg["SKM_PRINTED_WEIGHT"]), snap)
+    return {p.id: officer_score(*totals.get(p.id, (0, 0.0, 0.0)),
+                                float(ikm[p.unit_id].ikm) if ikm[p.unit_id].ikm is not None else 75.0,
+                                formula["prior_weight"], formula["minimum"]) for p in people}
 
 
 def _build_summaries(period_row: PerformancePeriod, cfg, formula: Formula) -> list[PerformanceSummary]:

@@ -189,6 +189,12 @@ def rateable_staff(user: User, visible_unit_ids: set[int] | None) -> list[Staff]
     return [s for s in db.session.scalars(query) if s.id != user.staff_id]
 
 
+def ratings_of(period_id: int, staff_ids: list[int]) -> dict[int, Rating]:
+    """The ratings given in a period to these staff, by staff id."""
+    return {r.staff_id: r for r in db.session.scalars(
+        select(Rating).where(Rating.period_id == period_id, Rating.staff_id.in_(staff_ids or [0])))}
+
+
 def _refuse(action: str, actor: User, target: str, detail: str, new: dict | None = None):
     audit.record(action, actor, target, None, new, detail=detail)
     raise PerformanceError(detail)

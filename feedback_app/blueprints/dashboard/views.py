@@ -17,7 +17,7 @@ from ...services import (
 )
 from ...services.performance import PerformanceError
 from ...services.counters import unit_ids_of
-from ...services.scoring import minimum_sample, officer_score
+from ...services.scoring import minimum_sample
 from ...services.staff import staff_keys
 from . import bp
 
@@ -266,20 +266,8 @@ def _period_choices() -> list[tuple[str, str]]:
     return [(t, states.get(t, "open")) for t in tokens]
 
 
-def _evidence(period_row: PerformancePeriod, people: list[Staff]) -> dict[int, object]:
-    """Each staff member's citizen score for the period so far (bukti dukung), computed as the close will:
-    the current formula's officer elements and minimum, shrunk toward their own unit's IKM."""
-    cfg = current_app.config
-    formula = cycle.ensure_formula(cfg).settings
-    start, end = cycle.as_period(period_row).bounds_utc(cfg["TIMEZONE"])
-    snap = rollups.snapshot()
-    scope = reports.Scope(None)
-    totals = reports.officer_totals(scope, start, end, tuple(formula["officer_elements"]), snap)
-    units = {p.unit_id for p in people}
-    ikm = reports.by_unit_tree(scope, {u: [u] for u in units}, start, end, bool(cfg["SKM_PRINTED_WEIGHT"]), snap)
-    return {p.id: officer_score(*totals.get(p.id, (0, 0.0, 0.0)),
-                                float(ikm[p.unit_id].ikm) if ikm[p.unit_id].ikm is not None else 75.0,
-                                formula["prior_weight"], formula["minimum"]) for p in people}
+def _evidence(period_row: PerformancePeriod, people: list[Staff]) -> dict:
+    return cycle.citizen_scores(period_row, people, current_app.config)
 
 
 @bp.get("/performance")
@@ -294,8 +282,7 @@ def performance_home():
         return _own_performance(row)
     visible = accounts.visible_unit_ids(current_user)
     staff = performance.rateable_staff(current_user._get_current_object(), visible)
-    ratings = {r.staff_id: r for r in db.session.scalars(
-        select(Rating).where(Rating.period_id == row.id, Rating.staff_id.in_([s.id for s in staff] or [0])))}
+    ratings = performance.ratings_of(row.id, [s.id for s in staff])
     counts = performance.distribution(row.id, visible or set())
     warnings = performance.distribution_warnings(counts, current_app.config["PREDIKAT_CAPS"])
     return render_template("dashboard/ratings.html", row=row, label=cycle.as_period(row).label, staff=staff,
