@@ -71,8 +71,13 @@ def skm_index(elements: list[ElementTotal], printed_weight: bool = False) -> Fra
     answered = [e for e in elements if e.count > 0]
     if not answered:
         raise ValueError("no element has answers")
-    weight = PRINTED_WEIGHT if printed_weight else Fraction(1, len(answered))
-    return sum((e.mean * weight for e in answered), Fraction(0)) * 25
+    if printed_weight:
+        return sum((e.mean * PRINTED_WEIGHT for e in answered), Fraction(0)) * 25
+    # the exact 1/X weight: add the NRRs over a common denominator in integers, one reduction at the end
+    numerator, denominator = 0, 1
+    for e in answered:
+        numerator, denominator = numerator * e.count + e.total * denominator, denominator * e.count
+    return Fraction(numerator * 25, denominator * len(answered))
 
 
 def minimum_sample(population: int) -> int:
