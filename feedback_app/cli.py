@@ -13,7 +13,7 @@ from . import jobs as scheduler
 from .extensions import db
 from .models import AwardCategory, JobRun, Role, ServicePoint, Unit
 from .services import (
-    accounts, awards, counters, cycle, demo, jobs, performance, qr, questionnaires, roster_import, rollups, staff,
+    accounts, awards, counters, cycle, demo, performance, qr, questionnaires, roster_import, rollups, staff,
 )
 from .services.performance import PerformanceError
 
@@ -317,7 +317,7 @@ def jobs_group() -> None:
 @click.argument("name", type=click.Choice(sorted(scheduler.SCHEDULE)))
 def jobs_run(name: str) -> None:
     """Run one job now: rollups, periods, digest, purge or backup."""
-    outcome = jobs.run(name, jobs.registry(current_app._get_current_object())[name])
+    outcome = scheduler.run_job(current_app._get_current_object(), name)
     click.echo(f"{name}: {outcome.outcome} - {outcome.detail}")
     if outcome.outcome == "failed":
         raise SystemExit(1)

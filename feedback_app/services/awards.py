@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import AsnType, AwardCategory, Nomination, PerformancePeriod, PerformanceSummary, Staff, User
+from ..models import AwardCategory, Nomination, PerformancePeriod, PerformanceSummary, Staff, User
 from . import audit
 from .clock import now_utc
-from .performance import PREDIKAT_ORDER, PREDIKAT_PERCENT, PerformanceError
+from .performance import ASN_TYPES, PREDIKAT_ORDER, PREDIKAT_PERCENT, PerformanceError
 
 DEFAULT_CATEGORIES = (
     {"code": "PELAYAN_PUBLIK_TERBAIK", "name": "Pelayan Publik Terbaik", "period_kind": "quarter", "per_unit": True,
@@ -214,7 +214,7 @@ def add_candidate(period: PerformancePeriod, code: str, staff_key: str, actor: U
     problem = None
     if category is None:
         problem = f"there is no award category '{code}'"
-    elif staff is None or staff.asn_type not in (AsnType.PNS, AsnType.PPPK):
+    elif staff is None or staff.asn_type not in ASN_TYPES:
         problem = f"no ASN with NIP '{staff_key}'"
     elif period.state != "closed":
         problem = "candidates are added to closed periods"

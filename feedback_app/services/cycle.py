@@ -10,12 +10,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import (
-    AsnType, Formula, Nomination, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating, Response, Staff, Unit,
-    User,
+    Formula, Nomination, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating, Response, Staff, Unit, User,
 )
 from . import audit, awards, periods, reports, rollups
 from .clock import now_utc, to_local
-from .performance import PerformanceError, apply, compute, current_formula, validate_formula
+from .nip import appointment_month
+from .performance import ASN_TYPES, PerformanceError, apply, compute, current_formula, validate_formula
 from .scoring import OfficerScore, officer_score
 
 
@@ -70,13 +70,20 @@ def ensure_formula(cfg) -> Formula:
 # --- the close -----------------------------------------------------------------------------------------------------
 
 def _service_years(staff: Staff, on: date) -> float | None:
-    start = staff.service_start
-    if start is None and staff.nip and staff.asn_type == AsnType.PNS and len(staff.nip) == 18:
-        try:
-            start = date(int(staff.nip[8:12]), int(staff.nip[12:14]), 1)
-        except ValueError:
-            start = None
+    start = staff.service_start or appointment_month(staff.nip, staff.asn_type)
     return None if start is None else round((on - start).days / 365.25, 2)
+
+
+def _citizen_basis(period_row: PerformancePeriod, cfg, formula: dict, unit_ids) -> tuple[dict, dict]:
+    """What officer scores are made of in a period: per officer (count, sum, sum of squares) of the formula's
+    officer elements, and per unit the mean they are shrunk toward (its IKM)."""
+    start, end = as_period(period_row).bounds_utc(cfg["TIMEZONE"])
+    snap = rollups.snapshot()
+    scope = reports.Scope(None)
+    totals = reports.officer_totals(scope, start, end, tuple(formula["officer_elements"]), snap)
+    units = reports.by_unit_tree(scope, {u: [u] for u in unit_ids}, start, end, bool(cfg["SKM_PRINTED_WEIGHT"]),
+                                 snap)
+    return totals, {u: reports.shrink_target(summary) for u, summary in units.items()}
 
 
 def summary_inputs(period_row: PerformancePeriod, cfg, formula: dict) -> dict[int, dict]:
@@ -84,11 +91,7 @@ def summary_inputs(period_row: PerformancePeriod, cfg, formula: dict) -> dict[in
     their unit's IKM, the rating, peer points, open integrity flags, disciplinary note, length of service."""
     period = as_period(period_row)
     start, end = period.bounds_utc(cfg["TIMEZONE"])
-    snap = rollups.snapshot()
-    citizen = reports.officer_totals(reports.Scope(None), start, end, tuple(formula["officer_elements"]), snap)
-    unit_ids = db.session.scalars(select(Unit.id)).all()
-    unit_ikm = reports.by_unit_tree(reports.Scope(None), {u: [u] for u in unit_ids}, start, end,
-                                    bool(cfg["SKM_PRINTED_WEIGHT"]), snap)
+    citizen, unit_mean = _citizen_basis(period_row, cfg, formula, db.session.scalars(select(Unit.id)).all())
     ratings = {r.staff_id: r for r in db.session.scalars(select(Rating).where(Rating.period_id == period_row.id))}
     peers = {sid: (n, points) for sid, n, points in db.session.execute(
         select(PeerFeedback.staff_id, func.count(),
@@ -99,19 +102,18 @@ def summary_inputs(period_row: PerformancePeriod, cfg, formula: dict) -> dict[in
                                                       Response.excluded.is_(True), Response.integrity_flags != "")
         .group_by(Response.staff_id)).all())
     staff = db.session.scalars(select(Staff).where(
-        Staff.asn_type.in_([AsnType.PNS, AsnType.PPPK]),
-        Staff.active.is_(True) | Staff.id.in_(list(ratings) or [0])).order_by(Staff.id)).all()
+        Staff.asn_type.in_(ASN_TYPES), Staff.active.is_(True) | Staff.id.in_(list(ratings) or [0]))
+        .order_by(Staff.id)).all()
     result = {}
     for person in staff:
         n, total, squares = citizen.get(person.id, (0, 0.0, 0.0))
-        ikm = unit_ikm.get(person.unit_id)
         rating = ratings.get(person.id)
         peer_n, points = peers.get(person.id, (0, 0))
         result[person.id] = {
             "unit_id": person.unit_id,
             # sums rounded to 6 decimals: the same whatever order the database added them in
             "citizen": {"n": n, "sum": round(total, 6), "squares": round(squares, 6),
-                        "unit_mean": float(ikm.ikm) if ikm is not None and ikm.ikm is not None else 75.0},
+                        "unit_mean": unit_mean[person.unit_id]},
             "rating": {"hasil_kerja": rating.hasil_kerja, "perilaku": rating.perilaku,
                        "predikat": rating.predikat} if rating else None,
             "peer": {"n": peer_n, "points": int(points or 0)},
@@ -126,15 +128,9 @@ def citizen_scores(period_row: PerformancePeriod, people: list[Staff], cfg) -> d
     """Each person's citizen score in the period so far (the evidence beside a rating), computed as the close
     will: the newest formula's officer elements, minimum and prior weight, shrunk toward their unit's IKM."""
     formula = ensure_formula(cfg).settings
-    start, end = as_period(period_row).bounds_utc(cfg["TIMEZONE"])
-    snap = rollups.snapshot()
-    scope = reports.Scope(None)
-    totals = reports.officer_totals(scope, start, end, tuple(formula["officer_elements"]), snap)
-    units = {p.unit_id for p in people}
-    ikm = reports.by_unit_tree(scope, {u: [u] for u in units}, start, end, bool(cfg["SKM_PRINTED_WEIGHT"]), snap)
-    return {p.id: officer_score(*totals.get(p.id, (0, 0.0, 0.0)),
-                                float(ikm[p.unit_id].ikm) if ikm[p.unit_id].ikm is not None else 75.0,
-                                formula["prior_weight"], formula["minimum"]) for p in people}
+    totals, unit_mean = _citizen_basis(period_row, cfg, formula, {p.unit_id for p in people})
+    return {p.id: officer_score(*totals.get(p.id, (0, 0.0, 0.0)), unit_mean[p.unit_id], formula["prior_weight"],
+                                formula["minimum"]) for p in people}
 
 
 def _build_summaries(period_row: PerformancePeriod, cfg, formula: Formula) -> list[PerformanceSummary]:

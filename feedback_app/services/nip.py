@@ -50,6 +50,17 @@ def check_nip(nip: str, asn_type: AsnType, today: date | None = None) -> NipChec
     return result
 
 
+def appointment_month(nip: str | None, asn_type: AsnType) -> date | None:
+    """The first day of a PNS's CPNS appointment month (digits 9-14); None for PPPK (digits 13-14 are a code, not
+    a month), non-ASN or a NIP that does not hold a real month."""
+    if asn_type != AsnType.PNS or not nip or len(nip) != 18 or not nip.isdigit():
+        return None
+    try:
+        return date(int(nip[8:12]), int(nip[12:14]), 1)
+    except ValueError:
+        return None
+
+
 def format_nip(nip: str | None) -> str:
     """Display form of a NIP: 19660801 198803 1 001."""
     if not nip or len(nip) != 18:

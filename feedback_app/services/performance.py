@@ -317,7 +317,7 @@ def give_peer_feedback(actor: User, period: PerformancePeriod, staff: Staff | No
 @dataclass(frozen=True)
 class PeerView:
     count: int
-    items: dict[str, float] | None  # per item mean on 1-4, None below PEER_MINIMUM
+    items: dict[str, float] | None  # per BerAKHLAK value (its name) the mean on 1-4; None below PEER_MINIMUM
     comments: list[str]
 
 
@@ -328,6 +328,6 @@ def peer_view(period_id: int, staff_id: int) -> PeerView:
                                                          PeerFeedback.staff_id == staff_id)).all()
     if len(rows) < PEER_MINIMUM:
         return PeerView(len(rows), None, [])
-    items = {key: sum(getattr(r, key) for r in rows) / len(rows) for key, _ in PEER_ITEMS}
+    items = {name: sum(getattr(r, key) for r in rows) / len(rows) for key, name in PEER_ITEMS}
     comments = sorted(r.comment for r in rows if r.comment)  # sorted: no order that hints at who wrote what
     return PeerView(len(rows), items, comments)

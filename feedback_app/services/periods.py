@@ -18,6 +18,13 @@ class PeriodError(ValueError):
     """A period that cannot be read or makes no sense (the message says which)."""
 
 
+def days_utc(first: date, last: date, tz_name: str) -> tuple[datetime, datetime]:
+    """The UTC instants [start, end) that cover the local days [first, last]."""
+    tz = zone(tz_name)
+    return (datetime.combine(first, time(0), tz).astimezone(timezone.utc),
+            datetime.combine(last + timedelta(days=1), time(0), tz).astimezone(timezone.utc))
+
+
 @dataclass(frozen=True)
 class Period:
     """A half-open range of local days [first, last] with a stable token such as 2026-Q3 or 2026-M07."""
@@ -29,10 +36,7 @@ class Period:
 
     def bounds_utc(self, tz_name: str) -> tuple[datetime, datetime]:
         """The UTC instants [start, end) that cover the local days of this period."""
-        tz = zone(tz_name)
-        start = datetime.combine(self.first, time(0), tz).astimezone(timezone.utc)
-        end = datetime.combine(self.last + timedelta(days=1), time(0), tz).astimezone(timezone.utc)
-        return start, end
+        return days_utc(self.first, self.last, tz_name)
 
     def contains(self, instant: datetime, tz_name: str) -> bool:
         """Whether an instant falls in this period, judged in local time."""

@@ -7,7 +7,7 @@ are left out everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 from sqlalchemy import and_, func, literal, select
@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import Answer, Question, Response, ServicePoint, Staff
 from ..models.rollups import ELEMENT_CODES, RollupDay, RollupProfileDay
 from . import aggregates, rollups
-from .clock import zone
+from .periods import days_utc
 from .scoring import ElementTotal, Grade, OfficerScore, grade, officer_score, skm_index
 
 DEFAULT_OFFICER_ELEMENTS = ("U6", "U7")
@@ -177,13 +177,13 @@ def summaries(scope: Scope, spans: list[tuple[date, date]], tz_name: str, printe
             or not all(whole_months(*span) for span in spans)):
         result = []
         for first, last in spans:
-            start, end = _utc_bounds(first, last, tz_name)
+            start, end = days_utc(first, last, tz_name)
             result.append(summary(scope, start, end, printed_weight, rollup))
         return result
     first_day, last_day = min(f for f, _ in spans), max(last for _, last in spans)
     parts = list(rollups.month_totals(scope, first_day, last_day).items())
     if rollup.newer:
-        start, end = _utc_bounds(first_day, last_day, tz_name)
+        start, end = days_utc(first_day, last_day, tz_name)
         day = aggregates.local_day(db.engine.dialect.name, aggregates.utc_offset_minutes(tz_name))
         sub = aggregates.per_response([*conditions_for(scope, start, end), newer_than(rollup.watermark)],
                                       DEFAULT_OFFICER_ELEMENTS, day)
@@ -198,12 +198,6 @@ def summaries(scope: Scope, spans: list[tuple[date, date]], tz_name: str, printe
                 found = True
         result.append(_summary_of(total if found else None, printed_weight))
     return result
-
-
-def _utc_bounds(first: date, last: date, tz_name: str) -> tuple[datetime, datetime]:
-    tz = zone(tz_name)
-    return (datetime.combine(first, time(0), tz).astimezone(timezone.utc),
-            datetime.combine(last + timedelta(days=1), time(0), tz).astimezone(timezone.utc))
 
 
 AGE_BANDS = aggregates.AGE_BANDS
@@ -262,6 +256,14 @@ def _officer_rows(totals: dict, prior_weight: float, minimum: int, unit_mean: fl
     return sorted(result, key=lambda r: (-(r.score.shrunk or 0), r.name))
 
 
+NO_DATA_MEAN = 75.0  # what officer scores are shrunk toward when their unit has no responses at all
+
+
+def shrink_target(summary: Summary) -> float:
+    """The mean officer scores are shrunk toward: the IKM of their unit (or scope), 75 without responses."""
+    return float(summary.ikm) if summary.ikm is not None else NO_DATA_MEAN
+
+
 @dataclass(frozen=True)
 class Overview:
     """A scope's summary with its per-counter summaries and officer scores, all from one grouped read."""
@@ -282,9 +284,8 @@ def overview(scope: Scope, start: datetime, end: datetime, printed_weight: bool,
         per_counter.setdefault(sp, aggregates.Totals()).add(cell)
         per_officer.setdefault(staff, aggregates.Totals()).add(cell)
     whole = _summary_of(total if grid else None, printed_weight)
-    unit_mean = float(whole.ikm) if whole.ikm is not None else 75.0
     return Overview(whole, {sp: _summary_of(t, printed_weight) for sp, t in per_counter.items()},
-                    _officer_rows(per_officer, prior_weight, minimum, unit_mean))
+                    _officer_rows(per_officer, prior_weight, minimum, shrink_target(whole)))
 
 
 def breakdowns(scope: Scope, start: datetime, end: datetime, printed_weight: bool = False,

@@ -137,11 +137,8 @@ def unit_officers(code: str):
     """
     unit, period, scope, start, end = _context(code)
     policy = dashboards.policy_from_config(current_app.config)
-    rollup = rollups.snapshot()
-    overall = reports.summary(scope, start, end, policy.printed_weight, rollup)
-    rows = reports.officer_scores(scope, start, end, policy.officer_elements, policy.officer_prior_weight,
-                                  policy.officer_minimum, float(overall.ikm) if overall.ikm is not None else 75.0,
-                                  rollup)
+    rows = reports.overview(scope, start, end, policy.printed_weight, policy.officer_elements,
+                            policy.officer_prior_weight, policy.officer_minimum, rollups.snapshot()).officers
     keys = staff_keys([r.staff_id for r in rows])
     return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period), "officers": [
         {"nip": keys.get(r.staff_id), "name": r.name, "responses": r.score.count, "score": _number(r.score.mean),

@@ -1,9 +1,7 @@
 """Dashboard routes: every query's scope comes from the signed-in user, never from the request."""
 from __future__ import annotations
 
-from flask import (
-    Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for,
-)
+from flask import abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -19,6 +17,7 @@ from ...services.performance import PerformanceError
 from ...services.counters import unit_ids_of
 from ...services.scoring import minimum_sample
 from ...services.staff import staff_keys
+from ..downloads import download
 from . import bp
 
 
@@ -141,14 +140,6 @@ def _scope_of(kind: str, code: str) -> tuple[reports.Scope, str, Unit | None, Se
     abort(404)
 
 
-def _download(body, fmt: str, filename: str) -> Response:
-    mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("/<kind>/<code>/tables.<fmt>")
 @login_required
 def export_tables(kind: str, code: str, fmt: str):
@@ -162,13 +153,14 @@ def export_tables(kind: str, code: str, fmt: str):
     tables = exports.dashboard_tables(board, staff_keys([o.staff_id for o in board.officers]))
     filename = f"skm-{code.lower()}-{period.token}"
     if fmt == "xlsx":
-        return _download(exports.to_xlsx([(t.name, t.headers, t.rows, t.text_columns) for t in tables]), fmt, filename)
+        return download(exports.to_xlsx([(t.name, t.headers, t.rows, t.text_columns) for t in tables]),
+                        f"{filename}.xlsx")
     wanted = request.args.get("table", "Unsur")
     table = next((t for t in tables if t.name == wanted), None)
     if table is None:
         abort(400, description=f"unknown table '{wanted[:40]}'; tables: {', '.join(t.name for t in tables)}")
-    return _download(stream_with_context(exports.to_csv(table.headers, table.rows)), fmt,
-                     f"{filename}-{table.name.lower().replace(' ', '-')}")
+    return download(stream_with_context(exports.to_csv(table.headers, table.rows)),
+                    f"{filename}-{table.name.lower().replace(' ', '-')}.csv")
 
 
 @bp.get("/<kind>/<code>/responses.<fmt>")
@@ -183,9 +175,9 @@ def export_responses(kind: str, code: str, fmt: str):
     rows = exports.response_rows(scope, start, end, current_app.config["TIMEZONE"])
     filename = f"skm-responden-{code.lower()}-{period.token}"
     if fmt == "xlsx":
-        return _download(exports.to_xlsx([("Responden", exports.RESPONSE_HEADERS, rows,
-                                           exports.RESPONSE_TEXT_COLUMNS)]), fmt, filename)
-    return _download(stream_with_context(exports.to_csv(exports.RESPONSE_HEADERS, rows)), fmt, filename)
+        return download(exports.to_xlsx([("Responden", exports.RESPONSE_HEADERS, rows,
+                                          exports.RESPONSE_TEXT_COLUMNS)]), f"{filename}.xlsx")
+    return download(stream_with_context(exports.to_csv(exports.RESPONSE_HEADERS, rows)), f"{filename}.csv")
 
 
 def _plan_lines(form) -> list[plans.PlanLine]:
@@ -229,10 +221,7 @@ def report(code: str):
     period = _period()
     policy = _policy()
     pdf = documents.report_pdf(documents.gather(found, period, policy, current_app.config["REGION_NAME"]))
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="laporan-skm-{found.code.lower()}-{period.token}.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(pdf, f"laporan-skm-{found.code.lower()}-{period.token}.pdf", inline=True)
 
 
 # --- performance: unit heads rate their staff, officers see their own summaries and give peer feedback ----------

@@ -1,7 +1,7 @@
 """HR pages. Every route checks the role first (HR or administrator); a refusal is audited."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -14,6 +14,7 @@ from ...models import (
 from ...services import audit, awards, cycle, exports, hr_export, performance
 from ...services.clock import now_utc
 from ...services.performance import PerformanceError
+from ..downloads import download
 from . import bp
 
 AUDIT_PER_PAGE = 100
@@ -131,13 +132,6 @@ def add_candidate(token: str):
     return redirect(url_for(".period", token=token) + "#nominations")
 
 
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("/periods/<token>/export.<fmt>")
 def export(token: str, fmt: str):
     """One row per ASN, keyed by NIP: XLSX or CSV, the same bytes for the same closed period and decisions."""
@@ -146,10 +140,8 @@ def export(token: str, fmt: str):
     row = _period(token)
     try:
         if fmt == "xlsx":
-            return _download(hr_export.xlsx_bytes(row),
-                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                             f"kinerja-asn-{row.token}.xlsx")
-        return _download(hr_export.csv_bytes(row), "text/csv", f"kinerja-asn-{row.token}.csv")
+            return download(hr_export.xlsx_bytes(row), f"kinerja-asn-{row.token}.xlsx")
+        return download(hr_export.csv_bytes(row), f"kinerja-asn-{row.token}.csv")
     except hr_export.NotClosed as error:
         abort(409, description=str(error))
 
@@ -160,7 +152,7 @@ def certificates(token: str):
     row = _period(token)
     pdf = awards.certificate_list_pdf(current_app.config["REGION_NAME"], cycle.as_period(row).label,
                                       awards.nominations(row.id), row.closed_at or now_utc())
-    return _download(pdf, "application/pdf", f"penghargaan-{row.token}.pdf")
+    return download(pdf, f"penghargaan-{row.token}.pdf")
 
 
 def _audit_query():
@@ -207,9 +199,8 @@ def audit_export(fmt: str):
              json.dumps(e.new, ensure_ascii=False, sort_keys=True) if e.new is not None else "", e.detail)
             for e, username in db.session.execute(query.order_by(AuditEvent.id))]
     if fmt == "csv":
-        return _download("".join(exports.to_csv(AUDIT_HEADERS, rows)).encode("utf-8"), "text/csv", "audit.csv")
-    return _download(exports.to_xlsx([("Audit", AUDIT_HEADERS, rows, frozenset())]),
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "audit.xlsx")
+        return download("".join(exports.to_csv(AUDIT_HEADERS, rows)).encode("utf-8"), "audit.csv")
+    return download(exports.to_xlsx([("Audit", AUDIT_HEADERS, rows, frozenset())]), "audit.xlsx")
 
 
 @bp.route("/formula", methods=["GET", "POST"])
