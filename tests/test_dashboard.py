@@ -108,3 +108,33 @@ def test_comments_newest_first_filtered_low_highlighted_and_contacts_shown(clien
     missing = client.get(url + "&page=3")
     assert missing.status_code == 404 and "page 3 does not exist; pages run from 1 to 1" in missing.get_data(as_text=True)
     assert client.get(url + "&page=x").status_code == 400
+
+
+def test_page_reads_answers_only_for_responses_newer_than_the_rollups_and_once(client, app):
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from feedback_app.services import rollups
+
+    point = factories.counter(code="A-01")
+    store(point, None, [4] * 9, when=JULY)
+    account("kadis", Role.UNIT_HEAD, point.unit)
+    login(client, "kadis")
+    rollups.refresh(app.config["TIMEZONE"], tuple(app.config["OFFICER_ELEMENTS"]))
+    url = f"/dashboard/unit/{point.unit.code}?period=2026-Q3"
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)  # every engine: the client's app has its own
+    try:
+        html = client.get(url).get_data(as_text=True)
+        assert "IKM <b>100,00</b>" in html and seen and not [s for s in seen if "answers" in s]
+        store(point, None, [1] * 9, when=JULY)  # newer than the rollups: read directly, once for the whole page
+        seen.clear()
+        html = client.get(url).get_data(as_text=True)
+        assert "IKM <b>62,50</b>" in html and "Responden: <b>2</b>" in html
+        assert len([s for s in seen if "answers" in s]) == 1
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)

@@ -57,6 +57,14 @@ def test_grade_boundaries(ikm, letter):
     assert grade(Decimal(ikm)).letter == letter
 
 
+def test_rounding_is_exact_however_close_to_the_half():
+    # an IKM a hair below 88.305 is 88.30 (grade B); dividing to 28 significant digits first would print 88.31 (A)
+    just_below = Fraction(88305, 1000) - Fraction(1, 10**30)
+    assert round2(just_below) == Decimal("88.30") and grade(just_below).letter == "B"
+    assert round2(Fraction(88305, 1000)) == Decimal("88.31") and grade(Fraction(88305, 1000)).letter == "A"
+    assert round2(Fraction(-1, 200)) == Decimal("-0.01")  # half-up is away from zero
+
+
 @pytest.mark.parametrize("population, sample", [
     (10, 10), (15, 14), (20, 19), (50, 44), (100, 80), (150, 108), (200, 132), (300, 169), (500, 217),
     (1000, 278), (2000, 322), (5000, 357), (10000, 370), (20000, 377), (50000, 381), (1000000, 384),

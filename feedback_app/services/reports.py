@@ -78,21 +78,65 @@ def newer_than(watermark: int):
 
 
 _ROLLUP_KEYS = {"sp": "service_point_id", "staff": "staff_id", "unit": "unit_id"}
+_TAIL_KEYS = ("day", "unit", "sp", "staff", *aggregates.PROFILE_DIMENSIONS)  # a tail cell's key, in this order
+
+
+def _tail(scope: Scope, officer_elements: tuple[str, ...] | None,
+          rollup: rollups.Snapshot) -> dict[tuple, aggregates.Totals]:
+    """The scope's responses newer than the rollups, as totals per (local day, unit, counter, officer, profile):
+    read once per page and scope (kept on the snapshot), whatever their dates, then folded into every grouping
+    the page needs in Python. There are few of them: the scheduler folds them into the rollups every minute.
+    officer_elements None: the officer scores are not needed (any cached read will do)."""
+    cached = rollup.tail.get(scope)
+    if cached is not None and officer_elements in (None, cached[0]):
+        return cached[1]
+    officer_elements = officer_elements or DEFAULT_OFFICER_ELEMENTS
+    day = aggregates.local_day(db.engine.dialect.name, aggregates.utc_offset_minutes(rollup.timezone))
+    sub = aggregates.per_response([*scope.conditions(Response), Response.excluded.is_(False),
+                                   newer_than(rollup.watermark)], officer_elements, day)
+    keys = [sub.c.day, sub.c.unit_id, sub.c.sp, sub.c.staff, *(sub.c[d] for d in aggregates.PROFILE_DIMENSIONS)]
+    width = len(keys)
+    cells = {}
+    for row in db.session.execute(select(*keys, *aggregates.sums_of(sub)).group_by(*keys)):
+        day_value = row[0] if isinstance(row[0], date) else date.fromisoformat(str(row[0]))
+        cells[(day_value, *row[1:width])] = aggregates.Totals.from_row(row, width)
+    rollup.tail[scope] = (officer_elements, cells)
+    return cells
+
+
+def _fold_tail(result: dict, cells: dict, first: date, last: date, group, names: tuple) -> dict:
+    """Add the tail cells of local days [first, last] to `result`, grouped as _totals groups."""
+    if group == "profile":
+        positions = [(d, _TAIL_KEYS.index(d)) for d in aggregates.PROFILE_DIMENSIONS]
+    elif names:
+        positions = [_TAIL_KEYS.index(n) for n in names]
+    else:
+        position = _TAIL_KEYS.index(group) if group is not None else None
+    for cell, totals in cells.items():
+        if not first <= cell[0] <= last:
+            continue
+        if group == "profile":
+            keys = [(d, cell[i]) for d, i in positions]
+        elif names:
+            keys = [tuple(cell[i] for i in positions) if len(positions) > 1 else cell[positions[0]]]
+        else:
+            keys = [cell[position] if position is not None else None]
+        for key in keys:
+            result.setdefault(key, aggregates.Totals()).add(totals)
+    return result
 
 
 def _totals(scope: Scope, start: datetime, end: datetime, group, rollup: rollups.Snapshot | None,
             officer_elements: tuple[str, ...] = DEFAULT_OFFICER_ELEMENTS) -> dict:
     """Totals per group: 'sp', 'staff', 'unit', a tuple of those (keys are then tuples), a profile dimension,
     'profile' (every dimension, keyed (dimension, value)) or None for one total. Whole days come from the
-    rollups, the responses newer than the rollups are read directly on top, so figures are always exact."""
+    rollups, the responses newer than the rollups are added on top (see _tail), so figures are always exact."""
     names = group if isinstance(group, tuple) else (group,) if group in _ROLLUP_KEYS else ()
     profile = group == "profile" or group in aggregates.PROFILE_DIMENSIONS
     days = aggregates.whole_days(start, end, rollup.timezone) if rollup else None
     usable = (days is not None
               and ("staff" not in names or rollup.officer_elements == ",".join(officer_elements))
               and not (profile and scope.staff_id is not None))  # profile rollups are not kept per officer
-    result: dict = {}
-    conditions = conditions_for(scope, start, end)
     if usable:
         if group == "profile":
             table, key, dimension = RollupProfileDay, ("dimension", "value"), None
@@ -102,9 +146,12 @@ def _totals(scope: Scope, start: datetime, end: datetime, group, rollup: rollups
             keys = tuple(_ROLLUP_KEYS[n] for n in names)
             table, key, dimension = RollupDay, keys if len(keys) > 1 else keys[0] if keys else None, None
         result = rollups.rollup_totals(table, scope, days[0], days[1], key, dimension)
-        if not rollup.newer:
-            return result  # the rollups hold every response
-        conditions.append(newer_than(rollup.watermark))
+        if rollup.newer:
+            cells = _tail(scope, officer_elements if "staff" in names else None, rollup)
+            _fold_tail(result, cells, days[0], days[1], group, names)
+        return result
+    result: dict = {}
+    conditions = conditions_for(scope, start, end)
     if group == "profile":  # one read grouped by every dimension at once, folded into each dimension here
         for values, totals in _direct(conditions, officer_elements, aggregates.PROFILE_DIMENSIONS).items():
             for dimension, value in zip(aggregates.PROFILE_DIMENSIONS, values):
@@ -183,12 +230,7 @@ def summaries(scope: Scope, spans: list[tuple[date, date]], tz_name: str, printe
     first_day, last_day = min(f for f, _ in spans), max(last for _, last in spans)
     parts = list(rollups.month_totals(scope, first_day, last_day).items())
     if rollup.newer:
-        start, end = days_utc(first_day, last_day, tz_name)
-        day = aggregates.local_day(db.engine.dialect.name, aggregates.utc_offset_minutes(tz_name))
-        sub = aggregates.per_response([*conditions_for(scope, start, end), newer_than(rollup.watermark)],
-                                      DEFAULT_OFFICER_ELEMENTS, day)
-        for row in db.session.execute(select(sub.c.day, *aggregates.sums_of(sub)).group_by(sub.c.day)):
-            parts.append((date.fromisoformat(str(row[0])), aggregates.Totals.from_row(row, 1)))
+        parts += _fold_tail({}, _tail(scope, None, rollup), first_day, last_day, "day", ("day",)).items()
     result = []
     for first, last in spans:
         total, found = aggregates.Totals(), False

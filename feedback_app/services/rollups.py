@@ -1,10 +1,10 @@
 """Keeping the daily rollups current (refresh, rebuild) and reading them with the newer responses added."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import Date, cast, delete, func, insert, literal, select
+from sqlalchemy import Date, bindparam, cast, delete, func, insert, literal, select
 
 from ..extensions import db
 from ..models import Response
@@ -158,10 +158,26 @@ def month_totals(scope, first: date, last: date) -> dict:
     return _table_totals(RollupMonth, RollupMonth.month, scope, first, last, "month", None)
 
 
-def _table_totals(table, column, scope, first: date, last: date, key: str | None, dimension: str | None) -> dict:
-    conditions = [column >= first, column <= last, *scope.conditions(table)]
-    if dimension is not None:
-        conditions.append(table.dimension == dimension)
+_STATEMENTS: dict = {}  # built rollup reads by shape; executed with bind parameters (no rebuilding per page)
+
+
+def _table_statement(table, column, key, dimension: bool, units: bool, counter: bool, officer: bool):
+    """The read of summed rollup rows for one shape of query: which table, grouped by what, filtered by which of
+    unit ids, counter, officer and profile dimension. Built once per shape; its parameters are first, last,
+    unit_ids, sp, staff and dimension."""
+    shape = (table, column, key, dimension, units, counter, officer)
+    statement = _STATEMENTS.get(shape)
+    if statement is not None:
+        return statement
+    conditions = [column >= bindparam("first"), column <= bindparam("last")]
+    if units:
+        conditions.append(table.unit_id.in_(bindparam("unit_ids", expanding=True)))
+    if counter:
+        conditions.append(table.service_point_id == bindparam("sp"))
+    if officer:
+        conditions.append(table.staff_id == bindparam("staff"))
+    if dimension:
+        conditions.append(table.dimension == bindparam("dimension"))
     columns = [func.sum(table.responses), *(func.sum(getattr(table, f"s{i}")) for i in range(1, 10)),
                *(func.sum(getattr(table, f"c{i}")) for i in range(1, 10))]
     if table in (RollupDay, RollupMonth):
@@ -170,36 +186,55 @@ def _table_totals(table, column, scope, first: date, last: date, key: str | None
         columns += [func.sum(0), func.sum(0.0), func.sum(0.0)]
     names = key if isinstance(key, tuple) else (key,) if key is not None else ()
     groups = [getattr(table, name) for name in names]
-    query = select(*(groups or [literal(None)]), *columns).where(*conditions)
+    statement = select(*(groups or [literal(None)]), *columns).where(*conditions)
     if groups:
-        query = query.group_by(*groups)
-    width = max(1, len(groups))
+        statement = statement.group_by(*groups)
+    _STATEMENTS[shape] = statement
+    return statement
+
+
+def _table_totals(table, column, scope, first: date, last: date, key: str | None, dimension: str | None) -> dict:
+    statement = _table_statement(table, column, key, dimension is not None, scope.unit_ids is not None,
+                                 scope.service_point_id is not None, scope.staff_id is not None)
+    parameters = {"first": first, "last": last}
+    if scope.unit_ids is not None:
+        parameters["unit_ids"] = list(scope.unit_ids)
+    if scope.service_point_id is not None:
+        parameters["sp"] = scope.service_point_id
+    if scope.staff_id is not None:
+        parameters["staff"] = scope.staff_id
+    if dimension is not None:
+        parameters["dimension"] = dimension
+    width = len(key) if isinstance(key, tuple) else 1
     return {(tuple(row[:width]) if width > 1 else row[0]): aggregates.Totals.from_row(row, width)
-            for row in db.session.execute(query) if row[width]}
+            for row in db.session.execute(statement, parameters) if row[width]}
 
 
 @dataclass(frozen=True)
 class Snapshot:
     """What the rollups hold, read once per page: every response up to `watermark`; `newer` says whether any
-    response arrived since (those are then read directly)."""
+    response arrived since (those are then read directly, once per scope and page: `tail` keeps them)."""
 
     watermark: int
     timezone: str
     officer_elements: str
     newer: bool
+    tail: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+_STATE = select(RollupState.watermark, RollupState.timezone, RollupState.officer_elements).where(RollupState.id == 1)
+_NEWER = select(Response.id).where(Response.id > bindparam("watermark")).limit(1)
 
 
 def snapshot() -> Snapshot | None:
     """The rollups' state now, or None if they were never built."""
-    current = state()
-    if current is None:
+    row = db.session.execute(_STATE).first()
+    if row is None:
         return None
-    return Snapshot(current.watermark, current.timezone, current.officer_elements, has_newer(current.watermark))
-
-
-def has_newer(watermark: int) -> bool:
-    """Whether any response arrived after the rollups were last refreshed (one index look-up)."""
-    return db.session.scalar(select(Response.id).where(Response.id > watermark).limit(1)) is not None
+    # the watermark is a separate parameter, not a correlated subquery: a planner that knows it walks the key
+    # index to the few newer rows (a correlated EXISTS let PostgreSQL choose a full scan)
+    newer = db.session.execute(_NEWER, {"watermark": row[0]}).first() is not None
+    return Snapshot(row[0], row[1], row[2], newer)
 
 
 def freshness() -> datetime | None:

@@ -48,9 +48,11 @@ class ElementTotal:
 
 
 def round2(value: Fraction | Decimal | float) -> Decimal:
-    """Round half-up to two decimals, the way the reports print numbers."""
+    """Round half-up to two decimals, the way the reports print numbers (a Fraction exactly, in integers)."""
     if isinstance(value, Fraction):
-        value = Decimal(value.numerator) / Decimal(value.denominator)
+        # half-up is away from zero: round |value| x 100 + 1/2 down, then put the sign back
+        hundredths = (200 * abs(value.numerator) + value.denominator) // (2 * value.denominator)
+        return Decimal(-hundredths if value < 0 else hundredths).scaleb(-2)
     return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
