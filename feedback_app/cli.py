@@ -214,7 +214,8 @@ def users_group() -> None:
 @click.option("--name", default="", help="Full name shown in the dashboard.")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--unit", "unit_code", default=None, help="Unit code (unit heads).")
-@click.option("--staff", "staff_key", default=None, help="NIP or staff code (officers).")
+@click.option("--staff", "staff_key", default=None,
+              help="NIP or staff code (officers; a unit head who also serves citizens).")
 @click.password_option(help="At least 10 characters; asked twice when not given.")
 def users_create(username: str, name: str, role: str, unit_code, staff_key, password: str) -> None:
     """Create an account."""

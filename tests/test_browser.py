@@ -115,7 +115,9 @@ def test_unit_head_sees_the_predikat_at_once_without_javascript_and_saves(live_s
     browser.find_element(By.ID, "username").send_keys("kepala")
     browser.find_element(By.ID, "password").send_keys(factories.PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(browser, 10).until(EC.url_contains("/dashboard/"))  # signed in before going on
     browser.get(f"{live_server}/dashboard/performance/2026-Q3/rate/{person.id}")
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "p[role=status]")))
 
     def shown():
         return [e.text for e in browser.find_elements(By.CSS_SELECTOR, "p[role=status] span") if e.is_displayed()]

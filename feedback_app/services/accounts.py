@@ -53,6 +53,10 @@ def create_user(username: str, name: str, role: Role, password: str, unit_code: 
         if staff is None:
             raise AccountError("an officer needs --staff with the NIP or code of their staff record")
         unit = staff.unit
+    elif staff_key:  # a unit head who also serves citizens: their own results and ratings are someone else's call
+        staff = find_staff(staff_key)
+        if staff is None:
+            raise AccountError(f"no staff record has the NIP or code '{staff_key}'")
     user = User(username=username, name=name or username, role=role, unit=unit, staff=staff,
                 password_hash=generate_password_hash(password))
     db.session.add(user)

@@ -1,4 +1,5 @@
-"""The audit log: every change to accounts (later ratings, periods, exclusions) and every refused access."""
+"""The audit log: every change to accounts, ratings, periods, formulas, award decisions and exclusions, and every
+refused access or change."""
 from __future__ import annotations
 
 from ..extensions import db

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import (
     Formula, Nomination, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating, Response, Staff, Unit, User,
 )
-from . import audit, awards, periods, reports, rollups
+from . import audit, awards, integrity, periods, reports, rollups
 from .clock import now_utc, to_local
 from .nip import appointment_month
 from .performance import ASN_TYPES, PerformanceError, apply, compute, current_formula, validate_formula
@@ -99,7 +99,7 @@ def summary_inputs(period_row: PerformancePeriod, cfg, formula: dict) -> dict[in
         .where(PeerFeedback.period_id == period_row.id).group_by(PeerFeedback.staff_id))}
     flags = dict(db.session.execute(
         select(Response.staff_id, func.count()).where(*reports.conditions_for(reports.Scope(None), start, end, True),
-                                                      Response.excluded.is_(True), Response.integrity_flags != "")
+                                                      integrity.FLAGGED, Response.reviewed_at.is_(None))
         .group_by(Response.staff_id)).all())
     staff = db.session.scalars(select(Staff).where(
         Staff.asn_type.in_(ASN_TYPES), Staff.active.is_(True) | Staff.id.in_(list(ratings) or [0]))

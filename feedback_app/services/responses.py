@@ -62,11 +62,14 @@ class _Statements:
     contact: _RawInsert
 
 
+REVIEW_COLUMNS = ("reviewed_at", "reviewed_by_id", "review_note")  # set by a review later (services/integrity)
+
+
 @lru_cache(maxsize=4)
 def _insert_statements(dialect) -> _Statements:
     """The submit path's statements for a dialect; a key already stored makes the response insert a no-op."""
     table = Response.__table__
-    names = [c.name for c in table.c if c.name != "id"]
+    names = [c.name for c in table.c if c.name not in ("id", *REVIEW_COLUMNS)]
     types = {c.name: c.type for c in table.c}
     response = _RawInsert(insert(table).returning(table.c.id), dialect, names, types)
     # ON CONFLICT ... DO NOTHING reads the same on SQLite (3.35+) and PostgreSQL.

@@ -30,13 +30,18 @@ def state() -> RollupState | None:
     return db.session.get(RollupState, 1)
 
 
+def _locked_state() -> RollupState | None:
+    """The rollups' state row, locked until the transaction ends: refreshes and recomputations of days after a
+    review take turns (on SQLite the database's single writer does the same)."""
+    return db.session.scalar(select(RollupState).where(RollupState.id == 1).with_for_update())
+
+
 def refresh(tz_name: str, officer_elements: tuple[str, ...], rebuild: bool = False) -> RefreshResult:
     """Recompute the rollups of every local day that has responses newer than the watermark (all days if
     rebuilding, or if the time zone or officer elements changed). One transaction; safe to run again."""
     dialect = db.engine.dialect.name
-    offset = aggregates.utc_offset_minutes(tz_name)
-    day = aggregates.local_day(dialect, offset)
-    current = state()
+    day = aggregates.local_day(dialect, aggregates.utc_offset_minutes(tz_name))
+    current = _locked_state()
     settings = ",".join(officer_elements)
     if current is None:
         current = RollupState(id=1, watermark=0, officer_elements=settings, timezone=tz_name)
@@ -49,27 +54,51 @@ def refresh(tz_name: str, officer_elements: tuple[str, ...], rebuild: bool = Fal
         db.session.execute(delete(RollupDay))
         db.session.execute(delete(RollupProfileDay))
         days = [d for (d,) in db.session.execute(select(day).distinct().where(Response.id <= newest))]
+        _insert_days([Response.id <= newest], day, officer_elements)
+        _rebuild_months(dialect, None)
     else:
         days = [d for (d,) in db.session.execute(
             select(day).distinct().where(Response.id > current.watermark, Response.id <= newest))]
-    if rebuild:
-        _insert_days([Response.id <= newest], day, officer_elements)
-    elif days:
-        db.session.execute(delete(RollupDay).where(RollupDay.day.in_(days)))
-        db.session.execute(delete(RollupProfileDay).where(RollupProfileDay.day.in_(days)))
-        for chunk in (sorted(days)[i:i + 100] for i in range(0, len(days), 100)):
-            # the UTC range of the chunk's days lets the index on submitted_at narrow the scan
-            shift = timedelta(minutes=offset)
-            start = datetime.combine(_as_date(chunk[0]), datetime.min.time(), timezone.utc) - shift
-            end = datetime.combine(_as_date(chunk[-1]) + timedelta(days=1), datetime.min.time(), timezone.utc) - shift
-            _insert_days([Response.id <= newest, Response.submitted_at >= start, Response.submitted_at < end,
-                          day.in_(chunk)], day, officer_elements)
-    if rebuild or days:
-        _rebuild_months(dialect, None if rebuild else sorted({_month_of(_as_date(d)) for d in days}))
+        _recompute_days(days, newest, tz_name, officer_elements)
     current.watermark, current.officer_elements, current.timezone = newest, settings, tz_name
     current.refreshed_at = now_utc()
     db.session.commit()
     return RefreshResult(len(days), newest)
+
+
+def recompute_for(response_ids: list[int]) -> int:
+    """After these responses changed (an exclusion decided in review), recompute the rollups of their local days
+    and months in the caller's transaction, so the figures stay exact. Responses newer than the watermark are not
+    in the rollups (they are read directly) and need nothing. Returns how many days were recomputed."""
+    current = _locked_state()
+    if current is None:
+        return 0
+    officer_elements = tuple(current.officer_elements.split(","))
+    day = aggregates.local_day(db.engine.dialect.name, aggregates.utc_offset_minutes(current.timezone))
+    days = [d for (d,) in db.session.execute(select(day).distinct().where(
+        Response.id.in_(response_ids), Response.id <= current.watermark))]
+    _recompute_days(days, current.watermark, current.timezone, officer_elements)
+    return len(days)
+
+
+def _recompute_days(days: list, newest: int, tz_name: str, officer_elements: tuple[str, ...]) -> None:
+    """Replace the daily rollups of these local days (as the database returns them) by their responses up to
+    `newest`, then add their months up again."""
+    if not days:
+        return
+    dialect = db.engine.dialect.name
+    offset = aggregates.utc_offset_minutes(tz_name)
+    day = aggregates.local_day(dialect, offset)
+    db.session.execute(delete(RollupDay).where(RollupDay.day.in_(days)))
+    db.session.execute(delete(RollupProfileDay).where(RollupProfileDay.day.in_(days)))
+    for chunk in (sorted(days)[i:i + 100] for i in range(0, len(days), 100)):
+        # the UTC range of the chunk's days lets the index on submitted_at narrow the scan
+        shift = timedelta(minutes=offset)
+        start = datetime.combine(_as_date(chunk[0]), datetime.min.time(), timezone.utc) - shift
+        end = datetime.combine(_as_date(chunk[-1]) + timedelta(days=1), datetime.min.time(), timezone.utc) - shift
+        _insert_days([Response.id <= newest, Response.submitted_at >= start, Response.submitted_at < end,
+                      day.in_(chunk)], day, officer_elements)
+    _rebuild_months(dialect, sorted({_month_of(_as_date(d)) for d in days}))
 
 
 def _as_date(value) -> date:

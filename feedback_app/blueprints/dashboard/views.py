@@ -11,7 +11,8 @@ from ...models import (
     Nomination, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating, Role, ServicePoint, Staff, Unit,
 )
 from ...services import (
-    accounts, audit, clock, cycle, dashboards, documents, exports, performance, periods, plans, reports, rollups,
+    accounts, audit, clock, cycle, dashboards, documents, exports, integrity, performance, periods, plans, reports,
+    rollups,
 )
 from ...services.performance import PerformanceError
 from ...services.counters import unit_ids_of
@@ -72,11 +73,12 @@ def unit(code: str):
     found = db.session.scalars(select(Unit).where(Unit.code == code.upper())).first()
     found = _unit_in_scope(found, f"unit:{code}")
     period = _period()
-    board = dashboards.build(found.name, reports.Scope(tuple(unit_ids_of(found))), period, _policy(),
-                             sub_units=list(found.children))
+    scope = reports.Scope(tuple(unit_ids_of(found)))
+    board = dashboards.build(found.name, scope, period, _policy(), sub_units=list(found.children))
     saved = plans.get_plan(found, period.token)
     minimum = minimum_sample(saved.service_users) if saved and saved.service_users else None
-    return render_template("dashboard/unit.html", board=board, unit=found, minimum_sample=minimum)
+    return render_template("dashboard/unit.html", board=board, unit=found, minimum_sample=minimum,
+                           open_flags=_open_flags(scope, period))
 
 
 @bp.get("/counter/<code>")
@@ -85,9 +87,17 @@ def counter(code: str):
     """One counter: its IKM, elements, the officers who served there and its trend."""
     point = db.session.scalars(select(ServicePoint).where(ServicePoint.code == code.upper())).first()
     _unit_in_scope(point.unit if point else None, f"counter:{code}")
-    board = dashboards.build(point.name, reports.Scope((point.unit_id,), service_point_id=point.id), _period(),
-                             _policy())
-    return render_template("dashboard/unit.html", board=board, unit=point.unit, counter=point)
+    scope, period = reports.Scope((point.unit_id,), service_point_id=point.id), _period()
+    board = dashboards.build(point.name, scope, period, _policy())
+    return render_template("dashboard/unit.html", board=board, unit=point.unit, counter=point,
+                           open_flags=_open_flags(scope, period))
+
+
+def _open_flags(scope: reports.Scope, period: periods.Period) -> int | None:
+    """Flagged responses awaiting review, for those who review them (unit heads, HR, administrators)."""
+    if current_user.role not in (Role.ADMIN, Role.HR, Role.UNIT_HEAD):
+        return None
+    return integrity.open_count(scope, *period.bounds_utc(current_app.config["TIMEZONE"]))
 
 
 @bp.get("/officer/<int:staff_id>")
@@ -113,18 +123,61 @@ def comments(kind: str, code: str):
     scope, title, _, _ = _scope_of(kind, code)
     period = _period()
     start, end = period.bounds_utc(current_app.config["TIMEZONE"])
-    page = request.args.get("page", "1")
-    if not page.isdigit():
-        abort(400, description=f"page '{page[:20]}' is not a page number")
+    page = _page_number()
     filters = {"q": request.args.get("q", "")[:100], "low": request.args.get("low") == "1",
                "followup": request.args.get("followup") == "1"}
     try:
-        rows, total = reports.comments(scope, start, end, filters["q"], filters["low"], filters["followup"],
-                                       int(page))
+        rows, total = reports.comments(scope, start, end, filters["q"], filters["low"], filters["followup"], page)
     except reports.PageOutOfRange as error:
         abort(404, description=str(error))
-    return render_template("dashboard/comments.html", rows=rows, total=total, page=int(page), period=period,
+    return render_template("dashboard/comments.html", rows=rows, total=total, page=page, period=period,
                            title=title, kind=kind, code=code, filters=filters)
+
+
+def _page_number() -> int:
+    page = request.args.get("page", "1")
+    if not page.isdigit():
+        abort(400, description=f"page '{page[:20]}' is not a page number")
+    return int(page)
+
+
+@bp.get("/<kind>/<code>/integrity")
+@login_required
+def integrity_list(kind: str, code: str, error: tuple[int, str] | None = None, values: dict | None = None):
+    """Flagged responses of a unit or counter in a period: open ones first (oldest first), or all; each with a
+    form to count it or keep it excluded, with a reason."""
+    if current_user.role not in (Role.ADMIN, Role.HR, Role.UNIT_HEAD):
+        _refuse(f"{kind}:{code}:integrity")
+    scope, title, _unit, _point = _scope_of(kind, code)
+    period = _period()
+    start, end = period.bounds_utc(current_app.config["TIMEZONE"])
+    show_all = request.args.get("all") == "1"
+    try:
+        rows, total = integrity.flagged(scope, start, end, not show_all, _page_number())
+    except reports.PageOutOfRange as refused:
+        abort(404, description=str(refused))
+    page = render_template("dashboard/integrity.html", rows=rows, total=total, page=_page_number(), period=period,
+                           title=title, kind=kind, code=code, show_all=show_all, error=error,
+                           values=values or {}, reason_max=integrity.REASON_MAX)
+    return page, (400 if error else 200)
+
+
+@bp.post("/<kind>/<code>/integrity/<int:response_id>")
+@login_required
+def integrity_review(kind: str, code: str, response_id: int):
+    """A reviewer's decision on one flagged response; a refused one shows the list again with the reason kept."""
+    _scope_of(kind, code)
+    values = {"decision": request.form.get("decision", ""), "reason": request.form.get("reason", "")[:2000]}
+    try:
+        integrity.review(current_user._get_current_object(), response_id, values["decision"], values["reason"],
+                         accounts.visible_unit_ids(current_user), current_app.config["TIMEZONE"])
+    except integrity.NotInScope:
+        abort(404)
+    except integrity.ReviewRefused as refused:
+        return integrity_list(kind, code, (response_id, str(refused)), {response_id: values})
+    flash(_("Response %(id)d: decision saved", id=response_id), "info")
+    return redirect(url_for(".integrity_list", kind=kind, code=code, period=request.args.get("period"),
+                            all=request.args.get("all") or None, page=request.args.get("page") or None))
 
 
 def _scope_of(kind: str, code: str) -> tuple[reports.Scope, str, Unit | None, ServicePoint | None]:

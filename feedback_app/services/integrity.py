@@ -1,0 +1,136 @@
+"""Integrity review (product.md, the flow of a response): a flagged response is kept; flags that point at
+automation keep it out of the scores until a unit head or HR reviews it. The reviewer counts it or keeps it
+excluded, with a reason; every decision is audited and the rollups of its day are recomputed in the same
+transaction, so every figure stays exact."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, literal_column, select
+
+from ..extensions import db
+from ..models import Answer, PerformancePeriod, Question, Response, Role, ServicePoint, Staff, User
+from . import audit, rollups
+from .clock import now_utc, to_local
+from .reports import PageOutOfRange, Scope, conditions_for
+
+FLAGS = ("too_fast", "honeypot", "bad_token", "stale_form", "outside_hours")  # raised on submit (survey, responses)
+DECISIONS = ("count", "exclude")
+# written with the literal '' so that both databases match it to the partial index ix_responses_flagged
+FLAGGED = Response.integrity_flags != literal_column("''")
+REASON_MAX = 500
+
+
+class ReviewRefused(ValueError):
+    """A review that was not stored; the message says why."""
+
+
+class NotInScope(LookupError):
+    """The response does not exist or lies outside the reviewer's units (shown as 404)."""
+
+
+@dataclass(frozen=True)
+class FlaggedRow:
+    """A flagged response as the review list shows it."""
+
+    response_id: int
+    submitted_at: datetime
+    counter: str
+    officer: str | None
+    flags: tuple[str, ...]
+    score: float | None  # the response's own element mean x 25
+    comment: str | None
+    excluded: bool
+    reviewed_at: datetime | None
+    reviewer: str | None
+    note: str | None
+
+
+def flagged(scope: Scope, start: datetime, end: datetime, open_only: bool = True, page: int = 1,
+            per_page: int = 50) -> tuple[list[FlaggedRow], int]:
+    """The flagged responses of a scope in [start, end), oldest open first (all: newest first), and their total."""
+    conditions = [*conditions_for(scope, start, end, include_excluded=True), FLAGGED]
+    if open_only:
+        conditions.append(Response.reviewed_at.is_(None))
+    total = db.session.scalar(select(func.count()).select_from(Response).where(*conditions)) or 0
+    last = max(1, -(-total // per_page))
+    if page < 1 or page > last:
+        raise PageOutOfRange(f"page {page} does not exist; pages run from 1 to {last}")
+    order = (Response.submitted_at, Response.id) if open_only else (Response.submitted_at.desc(), Response.id.desc())
+    ids = select(Response.id).where(*conditions).order_by(*order).limit(per_page).offset((page - 1) * per_page)
+    score = (func.avg(Answer.value * 1.0) * 25)
+    scores = dict(db.session.execute(
+        select(Answer.response_id, score)
+        .join(Question, and_(Question.id == Answer.question_id, Question.is_element.is_(True)))
+        .where(Answer.response_id.in_(ids.scalar_subquery())).group_by(Answer.response_id)).all())
+    rows = db.session.execute(
+        select(Response, ServicePoint.name, Staff.name, User.name)
+        .join(ServicePoint, ServicePoint.id == Response.service_point_id)
+        .outerjoin(Staff, Staff.id == Response.staff_id)
+        .outerjoin(User, User.id == Response.reviewed_by_id)
+        .where(Response.id.in_(ids.scalar_subquery())).order_by(*order)).all()
+    return [FlaggedRow(r.id, r.submitted_at, counter, officer, tuple(r.flags),
+                       float(scores[r.id]) if r.id in scores else None, r.comment, r.excluded, r.reviewed_at,
+                       reviewer, r.review_note)
+            for r, counter, officer, reviewer in rows], total
+
+
+def open_count(scope: Scope, start: datetime, end: datetime) -> int:
+    """How many flagged responses of a scope in [start, end) nobody has reviewed yet."""
+    return db.session.scalar(select(func.count()).select_from(Response).where(
+        *conditions_for(scope, start, end, include_excluded=True), FLAGGED,
+        Response.reviewed_at.is_(None))) or 0
+
+
+def _snapshot(response: Response) -> dict:
+    return {"excluded": response.excluded, "reviewed": response.reviewed_at is not None,
+            "note": response.review_note}
+
+
+def review(actor: User, response_id: int, decision: str, reason: str, visible_unit_ids: set[int] | None,
+           tz_name: str) -> Response:
+    """Decide a flagged response: 'count' it in the scores or 'exclude' it, with a reason. A decision can be
+    changed later the same way. Refused (nothing stored, attempt audited) when the response is not the actor's
+    to review, carries no flag, is about the actor, the reason is missing or too long, or a closed performance
+    period holds it (its summaries are frozen: HR reopens the period first). Rollups of the response's day follow in the same
+    transaction."""
+    target = f"response:{response_id}"
+    response = db.session.scalar(select(Response).where(Response.id == response_id).with_for_update())
+    if (response is None or actor.role not in (Role.ADMIN, Role.HR, Role.UNIT_HEAD)
+            or (visible_unit_ids is not None and response.unit_id not in visible_unit_ids)):
+        audit.record("access.denied", actor, target, detail="integrity review")
+        raise NotInScope(target)
+    attempted = {"decision": decision, "reason": (reason or "")[:REASON_MAX]}
+
+    def refuse(detail: str):
+        audit.record("integrity.refused", actor, target, None, attempted, detail=detail)
+        raise ReviewRefused(detail)
+
+    reason = (reason or "").strip()
+    if not response.flags:
+        refuse("this response has no integrity flag to review")
+    if actor.staff_id is not None and response.staff_id == actor.staff_id:
+        refuse("a response about yourself is reviewed by someone else")
+    if decision not in DECISIONS:
+        refuse("choose whether the response counts or stays excluded")
+    if not reason:
+        refuse("give the reason for the decision")
+    if len(reason) > REASON_MAX:
+        refuse(f"the reason may hold at most {REASON_MAX} characters")
+    day = to_local(response.submitted_at, tz_name).date()
+    closed = db.session.scalars(select(PerformancePeriod.token).where(
+        PerformancePeriod.state == "closed", PerformancePeriod.first <= day, PerformancePeriod.last >= day)).all()
+    if closed:
+        refuse(f"{', '.join(sorted(closed))} is closed and its summaries are frozen; HR must reopen it first")
+    before = _snapshot(response)
+    changed = response.excluded != (decision == "exclude")
+    response.excluded = decision == "exclude"
+    response.reviewed_at, response.reviewed_by_id, response.review_note = now_utc(), actor.id, reason
+    audit.record("integrity.count" if decision == "count" else "integrity.exclude", actor, target, before,
+                 _snapshot(response), detail=" ".join(response.flags), commit=False)
+    db.session.flush()
+    if changed:
+        rollups.recompute_for([response.id])
+    db.session.commit()
+    return response
