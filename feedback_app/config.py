@@ -38,6 +38,12 @@ class Defaults:
     SURVEY_MIN_SECONDS = 8
     # A rendered form older than this is still accepted but flagged as stale.
     SURVEY_MAX_AGE_SECONDS = 24 * 3600
+    # The scheduled integrity scan (services/integrity.scan, every 5 minutes) flags bursts, excluded until review:
+    # more than N responses for one officer within M minutes, and more than N from one address (client_hash) at
+    # one counter within M minutes. None turns a rule off. It looks back this many hours.
+    INTEGRITY_BURST_OFFICER = (6, 10)
+    INTEGRITY_BURST_DEVICE = (4, 60)
+    INTEGRITY_SCAN_HOURS = 24
     # Staff whose shift is within this many minutes of now count as on duty (citizens answer after being served).
     DUTY_GRACE_MINUTES = 60
     # How long cached counter, roster and questionnaire data may be reused by a worker, in seconds.

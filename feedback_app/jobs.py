@@ -17,6 +17,7 @@ from .services import jobs
 # name -> APScheduler trigger arguments (times in the regency's time zone)
 SCHEDULE = {
     "rollups": {"trigger": "interval", "minutes": 1},
+    "integrity": {"trigger": "interval", "minutes": 5},
     "periods": {"trigger": "interval", "minutes": 15},
     "digest": {"trigger": "cron", "hour": 7, "minute": 0},
     "purge": {"trigger": "cron", "hour": 2, "minute": 30},

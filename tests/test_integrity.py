@@ -164,3 +164,72 @@ def test_open_flags_in_the_summary_are_the_unreviewed_ones(client, app, flagged_
     period = cycle.ensure("2026-Q3", app.config, datetime(2026, 11, 30, tzinfo=timezone.utc))
     inputs = cycle.summary_inputs(period, app.config, cycle.ensure_formula(app.config).settings)
     assert inputs[person.id]["open_flags"] == 1  # the reviewed one is no longer open, even though excluded
+
+
+def _stored_at(point, staff, answers, when, client_hash=None):
+    store(point, staff, answers, when=when)
+    response = db.session.scalar(select(Response).order_by(Response.id.desc()).limit(1))
+    response.client_hash = client_hash
+    db.session.commit()
+    return response.id
+
+
+def test_the_scan_flags_bursts_once_and_the_figures_follow(client, app):
+    from datetime import timedelta
+
+    from feedback_app.services import jobs
+
+    point = factories.counter(code="A-01")
+    other = factories.counter(code="A-02", unit_name="Disdukcapil")
+    rina, joko = factories.staff(point.unit, name="Rina"), factories.staff(point.unit, name="Joko")
+    # Rina: 8 perfect answers within 7 minutes (more than 6 in 10 minutes), and two ordinary ones later
+    burst = [_stored_at(point, rina, [4] * 9, JULY + timedelta(minutes=m)) for m in range(8)]
+    calm = [_stored_at(point, rina, [3] * 9, JULY + timedelta(hours=h)) for h in (2, 3)]
+    # one address: 5 answers at counter A-01 within an hour (more than 4), and 2 at A-02 (a different counter)
+    device = [_stored_at(point, joko, [4] * 9, JULY + timedelta(hours=4, minutes=10 * m), "abc") for m in range(5)]
+    elsewhere = [_stored_at(other, None, [2] * 9, JULY + timedelta(hours=4, minutes=m), "abc") for m in range(2)]
+    reviewed = burst[0]
+    db.session.get(Response, reviewed).reviewed_at = JULY  # a person decided on it already: left as decided
+    db.session.commit()
+    rollups.refresh(app.config["TIMEZONE"], tuple(app.config["OFFICER_ELEMENTS"]))
+
+    now = JULY + timedelta(hours=6)
+    assert jobs.scan_integrity(app.config, now) == ("burst_officer: 7 responses flagged; "
+                                                    "burst_device: 5 responses flagged")
+    db.session.expire_all()
+    flags = {r.id: (r.integrity_flags, r.excluded) for r in db.session.scalars(select(Response))}
+    assert all(flags[i] == ("burst_officer", True) for i in burst[1:]) and flags[reviewed] == ("", False)
+    assert all(flags[i] == ("burst_device", True) for i in device)
+    assert all(flags[i] == ("", False) for i in calm + elsewhere)
+    event = _audit("integrity.scan")[-1]
+    assert event.user_id is None and event.new == {"burst_officer": burst[1:], "burst_device": device}
+
+    # what is left counts: Rina's reviewed 4s and her two 3s; the rollups agree with the direct computation
+    start, end = periods.days_utc(JULY.date(), JULY.date(), "Asia/Jakarta")
+    scope = reports.Scope((point.unit_id,), service_point_id=point.id)
+    assert reports.summary(scope, start, end, rollup=rollups.snapshot()) == reports.summary(scope, start, end)
+    assert reports.summary(scope, start, end).responses == 3
+
+    # a second run finds nothing new; the reviewer sees the burst explained
+    assert jobs.scan_integrity(app.config, now) == "no new bursts"
+    account("kadis", Role.UNIT_HEAD, point.unit)
+    login(client, "kadis")
+    listing = client.get(LIST.format(code=point.unit.code)).get_data(as_text=True)
+    assert "(burst_officer)" in listing and "(burst_device)" in listing and "12 respons bertanda" in listing
+
+
+def test_the_scan_can_be_turned_off_and_runs_from_the_scheduler_table(app):
+    from datetime import timedelta
+
+    from feedback_app import jobs as scheduler
+    from feedback_app.services import integrity
+
+    point = factories.counter(code="A-01")
+    rina = factories.staff(point.unit, name="Rina")
+    for m in range(8):
+        _stored_at(point, rina, [4] * 9, JULY + timedelta(minutes=m))
+    off = {**app.config, "INTEGRITY_BURST_OFFICER": None}
+    assert integrity.scan(off, JULY + timedelta(hours=1)) == {}
+    # the job as the scheduler runs it, on the real clock: July is outside the last 24 hours, nothing to flag
+    assert scheduler.run_job(app, "integrity").detail == "no new bursts"
+    assert "integrity" in scheduler.SCHEDULE

@@ -24,7 +24,7 @@ from ..models import (
     Answer, FollowUpContact, FollowUpItem, FollowUpPlan, JobLatch, JobRun, OutboxMessage, Question, Response, Role,
     User,
 )
-from . import cycle, periods, rollups
+from . import cycle, integrity, periods, rollups
 from .clock import now_utc, to_local
 from .counters import unit_ids_of
 
@@ -75,6 +75,11 @@ def run(job: str, work: Callable[[], str], key: str = "") -> Outcome:
 def refresh_rollups(cfg) -> str:
     result = rollups.refresh(cfg["TIMEZONE"], tuple(cfg["OFFICER_ELEMENTS"]))
     return f"{result.days} days refreshed, watermark {result.watermark}"
+
+
+def scan_integrity(cfg, now: datetime | None = None) -> str:
+    flagged = integrity.scan(cfg, now)
+    return "; ".join(f"{flag}: {len(ids)} responses flagged" for flag, ids in flagged.items()) or "no new bursts"
 
 
 def advance_periods(cfg) -> str:
@@ -200,6 +205,7 @@ def registry(app) -> dict[str, Callable[[], str]]:
     cfg = app.config
     return {
         "rollups": lambda: refresh_rollups(cfg),
+        "integrity": lambda: scan_integrity(cfg),
         "periods": lambda: advance_periods(cfg),
         "digest": lambda: digest(cfg),
         "purge": lambda: purge_contacts(cfg),
