@@ -45,7 +45,9 @@ def test_bad_period_is_a_400_with_the_reason(client, app):
     login(client, "kadis")
     response = client.get(f"/dashboard/unit/{point.unit.code}?period=2026-03-01..2026-02-01")
     assert response.status_code == 400
-    assert "the from-date is after the to-date" in response.get_data(as_text=True)
+    assert "tanggal awal sesudah tanggal akhir" in response.get_data(as_text=True)  # Indonesian by default
+    english = client.get(f"/dashboard/unit/{point.unit.code}?period=2026-03-01..2026-02-01&lang=en")
+    assert english.status_code == 400 and "the from-date is after the to-date" in english.get_data(as_text=True)
 
 
 def test_officer_sees_only_own_results(client, app):
@@ -106,7 +108,7 @@ def test_comments_newest_first_filtered_low_highlighted_and_contacts_shown(clien
     assert "Antrian" not in client.get(url + "&q=ramah").get_data(as_text=True)
     assert "Antrian" in client.get(url + "&q=100%25").get_data(as_text=True)  # % is searched literally
     missing = client.get(url + "&page=3")
-    assert missing.status_code == 404 and "page 3 does not exist; pages run from 1 to 1" in missing.get_data(as_text=True)
+    assert missing.status_code == 404 and "halaman 3 tidak ada; halaman yang ada 1 sampai 1" in missing.get_data(as_text=True)
     assert client.get(url + "&page=x").status_code == 400
 
 

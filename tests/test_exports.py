@@ -77,7 +77,7 @@ def test_exports_are_scoped_and_reject_unknown_tables(client, app):
     assert client.get(f"/dashboard/unit/{other.unit.code}/responses.csv?period=2026-Q3").status_code == 404
     assert client.get("/dashboard/counter/Z-01/tables.xlsx").status_code == 404
     response = client.get(f"/dashboard/unit/{point.unit.code}/tables.csv?period=2026-Q3&table=Gaji")
-    assert response.status_code == 400 and "unknown table &#39;Gaji&#39;" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "tabel &#39;Gaji&#39; tidak dikenal" in response.get_data(as_text=True)
     csv_text = client.get(f"/dashboard/unit/{point.unit.code}/tables.csv?period=2026-Q3&table=Unsur").get_data(
         as_text=True)
     assert csv_text.lstrip("\ufeff").startswith("Kode,Unsur,Jumlah jawaban,NRR,Nilai (25-100),Mutu,Catatan")

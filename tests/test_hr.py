@@ -74,7 +74,7 @@ def test_a_unit_head_rates_staff_with_evidence_and_cannot_reach_others(client, r
 
     # a second rating for the same person is refused with the reason; the first stays
     again = _rate(client, ani.id, "below", "below")
-    assert again.status_code == 400 and "already has a rating" in again.get_data(as_text=True)
+    assert again.status_code == 400 and "sudah memiliki rating untuk 2026-Q3" in again.get_data(as_text=True)
     assert db.session.scalar(select(Rating.predikat)) == "Sangat Baik"
 
     # another unit's staff member: 404, nothing stored, the attempt audited
@@ -109,7 +109,7 @@ def test_hr_closes_the_quarter_and_downloads_a_stable_export(client, make_app, r
 
     # the unit head's form is now locked
     locked = _rate(head, citra.id, "meets", "meets")
-    assert locked.status_code == 400 and "closed" in locked.get_data(as_text=True)
+    assert locked.status_code == 400 and "2026-Q3 sudah ditutup; ratingnya terkunci" in locked.get_data(as_text=True)
 
     first = client.get("/hr/periods/2026-Q3/export.xlsx")
     assert first.status_code == 200 and client.get("/hr/periods/2026-Q3/export.xlsx").data == first.data
@@ -189,7 +189,7 @@ def test_officer_sees_own_summary_and_peer_feedback_stays_anonymous(client, make
                    data={"csrf_token": token, "service": "2", "harmony": "3", "collaboration": "3"})
     twice = colleague.post(f"/dashboard/performance/2026-Q3/peer/{citra.id}", follow_redirects=True,
                            data={"csrf_token": token, "service": "1", "harmony": "1", "collaboration": "1"})
-    assert "already gave" in twice.get_data(as_text=True)
+    assert "Anda sudah memberi umpan balik kepada" in twice.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(PeerFeedback)) == 3
     page = client.get("/dashboard/performance?period=2026-Q3").get_data(as_text=True)
     assert "Komentar 0" in page and "Komentar 1" in page
@@ -209,7 +209,7 @@ def test_formula_form_refuses_weights_that_do_not_add_up(client, regency):
     bad = client.post("/hr/formula", data={"csrf_token": token, "predikat_weight": "0.6", "citizen_weight": "0.6",
                                            "peer_weight": "0", "officer_elements": "U6,U7", "minimum": "20",
                                            "prior_weight": "10", "note": "coba"})
-    assert bad.status_code == 400 and "add up to 1 (they add up to 1.2)" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "jumlah bobot harus 1 (jumlahnya sekarang 1.2)" in bad.get_data(as_text=True)
     assert db.session.scalar(select(func.max(Formula.version))) == 1
     good = client.post("/hr/formula", data={"csrf_token": token, "predikat_weight": "0.4", "citizen_weight": "0.6",
                                             "peer_weight": "0", "officer_elements": "U6,U7", "minimum": "30",

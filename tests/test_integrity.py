@@ -82,10 +82,10 @@ def test_a_refused_decision_keeps_what_was_typed_and_stores_nothing(client, app,
     point, flagged = flagged_unit
     login(client, "kadis")
     refused = _post(client, point.unit.code, flagged.id, decision="count", reason="   ")
-    assert refused.status_code == 400 and "give the reason for the decision" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "tuliskan alasan keputusan" in refused.get_data(as_text=True)
     refused = _post(client, point.unit.code, flagged.id, reason="Sudah dicek")
     html = refused.get_data(as_text=True)
-    assert refused.status_code == 400 and "choose whether the response counts" in html
+    assert refused.status_code == 400 and "pilih apakah respons dihitung atau tetap dikecualikan" in html
     assert ">Sudah dicek</textarea>" in html  # the reason typed is still there
     db.session.expire_all()
     response = db.session.get(Response, flagged.id)
@@ -98,7 +98,7 @@ def test_a_response_without_flags_cannot_be_excluded_by_review(client, app, flag
     clean = db.session.scalar(select(Response).where(Response.excluded.is_(False)))
     login(client, "kadis")
     refused = _post(client, point.unit.code, clean.id, decision="exclude", reason="Tidak suka nilainya")
-    assert refused.status_code == 400 and "no integrity flag to review" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "tidak bertanda integritas yang perlu ditinjau" in refused.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Response, clean.id).excluded is False
 
@@ -111,7 +111,7 @@ def test_nobody_reviews_a_response_about_themselves(client, app, flagged_unit):
     own = db.session.scalar(select(Response).where(Response.staff_id == head.id))
     login(client, "kadis-pelayan")
     refused = _post(client, point.unit.code, own.id, decision="count", reason="Saya yakin ini sah")
-    assert refused.status_code == 400 and "reviewed by someone else" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "ditinjau oleh orang lain" in refused.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Response, own.id).excluded is True
 
@@ -148,7 +148,9 @@ def test_a_closed_period_refuses_review_and_hr_can_review_everywhere(client, app
     cycle.close("2026-Q3", app.config, now=now)
     refused = _post(client, point.unit.code, flagged.id, decision="count", reason="Sudah dicek")
     assert refused.status_code == 400
-    assert "2026-Q3 is closed and its summaries are frozen" in refused.get_data(as_text=True)
+    assert "2026-Q3 sudah ditutup dan ringkasannya dibekukan" in refused.get_data(as_text=True)
+    event = _audit("integrity.refused")[-1]  # the audit log keeps the English text
+    assert event.detail == "2026-Q3 is closed and its summaries are frozen; HR must reopen it first"
     db.session.expire_all()
     assert db.session.get(Response, flagged.id).reviewed_at is None
 

@@ -41,7 +41,7 @@ def test_plan_starts_from_weakest_elements_validates_saves_and_audits(client, ap
             "responsible1": "Kasubag Umum", "element2": "U8", "programme2": "", "quarter2": "", "responsible2": ""}
     bad = client.post(url, data=form)
     html = bad.get_data(as_text=True)
-    assert bad.status_code == 422 and "describe the programme or activity" in html and "choose the quarter" in html
+    assert bad.status_code == 422 and "uraikan program atau kegiatan" in html and "pilih triwulan (TW I-IV)" in html
     assert "Tambah petugas loket pada jam sibuk" in html  # valid input kept
     assert db.session.scalars(select(FollowUpPlan)).all() == []
     form.update(element2="", quarter2="")

@@ -30,4 +30,4 @@ def test_results_show_index_grade_count_and_elements_only(client, app):
 def test_unknown_unit_and_bad_period(client, app):
     assert client.get("/hasil/TIDAK-ADA").status_code == 404
     response = client.get("/hasil?period=2026-Q9")
-    assert response.status_code == 400 and "is not a period like" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "bukan periode seperti 2026, 2026-S1" in response.get_data(as_text=True)

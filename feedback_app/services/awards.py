@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import AwardCategory, Nomination, PerformancePeriod, PerformanceSummary, Staff, User
 from . import audit
 from .clock import now_utc
+from .messages import N_
 from .performance import ASN_TYPES, PREDIKAT_ORDER, PREDIKAT_PERCENT, PerformanceError
 
 DEFAULT_CATEGORIES = (
@@ -42,19 +43,19 @@ def validate_gates(gates: dict) -> dict:
     clean = {**DEFAULT_GATES, **{k: v for k, v in gates.items() if v is not None}}
     unknown = set(clean) - set(DEFAULT_GATES)
     if unknown:
-        raise PerformanceError(f"unknown gate {', '.join(sorted(unknown))}")
+        raise PerformanceError(N_("unknown gate %(gates)s"), gates=", ".join(sorted(unknown)))
     try:
         clean["min_responses"] = int(clean["min_responses"])
         clean["min_service_years"] = float(clean["min_service_years"])
     except (TypeError, ValueError):
-        raise PerformanceError("min_responses and min_service_years must be numbers") from None
+        raise PerformanceError(N_("min_responses and min_service_years must be numbers")) from None
     if clean["min_responses"] < 0 or clean["min_service_years"] < 0:
-        raise PerformanceError("gates cannot be negative")
+        raise PerformanceError(N_("gates cannot be negative"))
     predikat = clean["predikat"]
     if isinstance(predikat, str):
         predikat = [p.strip() for p in predikat.split(",") if p.strip()]
     if not predikat or any(p not in PREDIKAT_ORDER for p in predikat):
-        raise PerformanceError(f"predikat must be among: {', '.join(PREDIKAT_ORDER)}")
+        raise PerformanceError(N_("predikat must be among: %(names)s"), names=", ".join(PREDIKAT_ORDER))
     clean["predikat"] = [p for p in PREDIKAT_ORDER if p in predikat]
     clean["no_open_flags"], clean["no_disciplinary"] = bool(clean["no_open_flags"]), bool(clean["no_disciplinary"])
     return clean
@@ -66,10 +67,10 @@ def set_rule(actor: User | None, code: str, gates: dict, nominees: int | None = 
     category = db.session.scalar(select(AwardCategory).where(AwardCategory.code == code))
     try:
         if category is None:
-            raise PerformanceError(f"there is no award category '{code}'")
+            raise PerformanceError(N_("there is no award category '%(code)s'"), code=code)
         clean = validate_gates({**category.gates, **gates})
         if nominees is not None and nominees < 1:
-            raise PerformanceError("a category nominates at least one person")
+            raise PerformanceError(N_("a category nominates at least one person"))
     except PerformanceError as error:
         audit.record("award.rule_refused", actor, f"award:{code[:40]}", None,
                      {k: str(v) for k, v in gates.items()}, detail=str(error))
@@ -187,16 +188,16 @@ def decide(nomination: Nomination | None, actor: User, decision: str, reason: st
     target = f"nomination:{nomination.id if nomination else '?'}"
     problem = None
     if nomination is None:
-        problem = "no such nomination"
+        problem = PerformanceError(N_("no such nomination"))
     elif decision not in ("confirm", "reject"):
-        problem = "decide confirm or reject"
+        problem = PerformanceError(N_("decide confirm or reject"))
     elif decision == "reject" and len(reason) < 5:
-        problem = "a rejection needs a reason"
+        problem = PerformanceError(N_("a rejection needs a reason"))
     elif db.session.get(PerformancePeriod, nomination.period_id).state != "closed":
-        problem = "decisions are made on closed periods"
+        problem = PerformanceError(N_("decisions are made on closed periods"))
     if problem:
-        audit.record("award.refused", actor, target, None, {"decision": decision}, detail=problem)
-        raise PerformanceError(problem)
+        audit.record("award.refused", actor, target, None, {"decision": decision}, detail=str(problem))
+        raise problem
     before = {"status": nomination.status, "decision_reason": nomination.decision_reason}
     nomination.status = "confirmed" if decision == "confirm" else "rejected"
     nomination.decision_reason, nomination.decided_by, nomination.decided_at = reason, actor.id, now_utc()
@@ -213,21 +214,22 @@ def add_candidate(period: PerformancePeriod, code: str, staff_key: str, actor: U
     reason = (reason or "").strip()[:1000]
     problem = None
     if category is None:
-        problem = f"there is no award category '{code}'"
+        problem = PerformanceError(N_("there is no award category '%(code)s'"), code=code)
     elif staff is None or staff.asn_type not in ASN_TYPES:
-        problem = f"no ASN with NIP '{staff_key}'"
+        problem = PerformanceError(N_("no ASN with NIP '%(nip)s'"), nip=staff_key)
     elif period.state != "closed":
-        problem = "candidates are added to closed periods"
+        problem = PerformanceError(N_("candidates are added to closed periods"))
     elif len(reason) < 5:
-        problem = "adding a candidate needs a reason"
+        problem = PerformanceError(N_("adding a candidate needs a reason"))
     elif db.session.scalar(select(Nomination.id).where(Nomination.period_id == period.id,
                                                        Nomination.category_id == category.id,
                                                        Nomination.staff_id == staff.id)):
-        problem = f"{staff.name} is already a candidate for {category.name}"
+        problem = PerformanceError(N_("%(name)s is already a candidate for %(award)s"), name=staff.name,
+                                   award=category.name)
     target = f"nomination:{period.token}:{code[:40]}:{staff_key[:18]}"
     if problem:
-        audit.record("award.refused", actor, target, None, {"reason": reason}, detail=problem)
-        raise PerformanceError(problem)
+        audit.record("award.refused", actor, target, None, {"reason": reason}, detail=str(problem))
+        raise problem
     summary = db.session.scalar(select(PerformanceSummary).where(PerformanceSummary.period_id == period.id,
                                                                  PerformanceSummary.staff_id == staff.id))
     nomination = Nomination(period_id=period.id, category_id=category.id, staff_id=staff.id, unit_id=staff.unit_id,

@@ -13,6 +13,7 @@ from ..models import (
     Formula, Nomination, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating, Response, Staff, Unit, User,
 )
 from . import audit, awards, integrity, periods, reports, rollups
+from .messages import N_
 from .clock import now_utc, to_local
 from .nip import appointment_month
 from .performance import ASN_TYPES, PerformanceError, apply, compute, current_formula, validate_formula
@@ -40,12 +41,12 @@ def ensure(token: str, cfg, now: datetime | None = None) -> PerformancePeriod:
     try:
         period = periods.parse(token)
     except periods.PeriodError as error:
-        raise PerformanceError(str(error)) from None
+        raise PerformanceError(error.message, **error.params) from None
     if period.kind not in cfg["PERFORMANCE_PERIOD_KINDS"]:
-        raise PerformanceError(f"{period.kind} periods are not used for performance here "
-                               f"(in use: {', '.join(cfg['PERFORMANCE_PERIOD_KINDS'])})")
+        raise PerformanceError(N_("%(kind)s periods are not used for performance here (in use: %(kinds)s)"),
+                               kind=period.kind, kinds=", ".join(cfg["PERFORMANCE_PERIOD_KINDS"]))
     if period.first > today(cfg, now or now_utc()):
-        raise PerformanceError(f"{period.token} has not begun yet")
+        raise PerformanceError(N_("%(period)s has not begun yet"), period=period.token)
     row = PerformancePeriod(token=period.token, kind=period.kind, first=period.first, last=period.last)
     db.session.add(row)
     try:
@@ -160,7 +161,7 @@ def close(token: str, cfg, actor: User | None = None, now: datetime | None = Non
     now = now or now_utc()
     row = ensure(token, cfg, now)
     if as_period(row).last >= today(cfg, now):
-        raise PerformanceError(f"{token} has not ended yet")
+        raise PerformanceError(N_("%(period)s has not ended yet"), period=token)
     formula = ensure_formula(cfg)
     awards.ensure_categories()
     old_state, period_id, version = row.state, row.id, formula.version  # read before the commit expires them
@@ -192,10 +193,10 @@ def reopen(token: str, actor: User, reason: str) -> PerformancePeriod:
     reason = (reason or "").strip()
     if row is None or row.state != "closed":
         audit.record("period.refused", actor, f"period:{token}", detail="only a closed period can be reopened")
-        raise PerformanceError("only a closed period can be reopened")
+        raise PerformanceError(N_("only a closed period can be reopened"))
     if len(reason) < 10:
         audit.record("period.refused", actor, f"period:{token}", detail="reopening needs a reason")
-        raise PerformanceError("give a reason of at least 10 characters for reopening")
+        raise PerformanceError(N_("give a reason of at least 10 characters for reopening"))
     summaries = db.session.scalars(select(PerformanceSummary).where(PerformanceSummary.period_id == row.id)).all()
     nominations = db.session.scalars(select(Nomination).where(Nomination.period_id == row.id)).all()
     frozen = {
@@ -261,7 +262,7 @@ def reproduce(token: str, cfg) -> list[str]:
     the stored figures and their stored inputs, and between the stored inputs and the data as it is now."""
     row = find(token)
     if row is None or row.state != "closed":
-        raise PerformanceError(f"{token} is not a closed period")
+        raise PerformanceError(N_("%(period)s is not a closed period"), period=token)
     formula = db.session.get(Formula, row.formula_version)
     settings = validate_formula(formula.settings)
     fresh = summary_inputs(row, cfg, settings)

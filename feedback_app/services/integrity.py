@@ -13,6 +13,7 @@ from ..extensions import db
 from ..models import Answer, PerformancePeriod, Question, Response, Role, ServicePoint, Staff, User
 from . import audit, rollups
 from .clock import now_utc, to_local
+from .messages import N_, Refusal
 from .reports import PageOutOfRange, Scope, conditions_for
 
 # raised on submit (survey, responses), then by the scheduled scan below
@@ -23,7 +24,7 @@ FLAGGED = Response.integrity_flags != literal_column("''")
 REASON_MAX = 500
 
 
-class ReviewRefused(ValueError):
+class ReviewRefused(Refusal):
     """A review that was not stored; the message says why."""
 
 
@@ -57,7 +58,7 @@ def flagged(scope: Scope, start: datetime, end: datetime, open_only: bool = True
     total = db.session.scalar(select(func.count()).select_from(Response).where(*conditions)) or 0
     last = max(1, -(-total // per_page))
     if page < 1 or page > last:
-        raise PageOutOfRange(f"page {page} does not exist; pages run from 1 to {last}")
+        raise PageOutOfRange(N_("page %(page)d does not exist; pages run from 1 to %(last)d"), page=page, last=last)
     order = (Response.submitted_at, Response.id) if open_only else (Response.submitted_at.desc(), Response.id.desc())
     ids = select(Response.id).where(*conditions).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     score = (func.avg(Answer.value * 1.0) * 25)
@@ -104,26 +105,28 @@ def review(actor: User, response_id: int, decision: str, reason: str, visible_un
         raise NotInScope(target)
     attempted = {"decision": decision, "reason": (reason or "")[:REASON_MAX]}
 
-    def refuse(detail: str):
-        audit.record("integrity.refused", actor, target, None, attempted, detail=detail)
-        raise ReviewRefused(detail)
+    def refuse(message: str, **params):
+        error = ReviewRefused(message, **params)
+        audit.record("integrity.refused", actor, target, None, attempted, detail=str(error))
+        raise error
 
     reason = (reason or "").strip()
     if not response.flags:
-        refuse("this response has no integrity flag to review")
+        refuse(N_("this response has no integrity flag to review"))
     if actor.staff_id is not None and response.staff_id == actor.staff_id:
-        refuse("a response about yourself is reviewed by someone else")
+        refuse(N_("a response about yourself is reviewed by someone else"))
     if decision not in DECISIONS:
-        refuse("choose whether the response counts or stays excluded")
+        refuse(N_("choose whether the response counts or stays excluded"))
     if not reason:
-        refuse("give the reason for the decision")
+        refuse(N_("give the reason for the decision"))
     if len(reason) > REASON_MAX:
-        refuse(f"the reason may hold at most {REASON_MAX} characters")
+        refuse(N_("the reason may hold at most %(most)d characters"), most=REASON_MAX)
     day = to_local(response.submitted_at, tz_name).date()
     closed = db.session.scalars(select(PerformancePeriod.token).where(
         PerformancePeriod.state == "closed", PerformancePeriod.first <= day, PerformancePeriod.last >= day)).all()
     if closed:
-        refuse(f"{', '.join(sorted(closed))} is closed and its summaries are frozen; HR must reopen it first")
+        refuse(N_("%(period)s is closed and its summaries are frozen; HR must reopen it first"),
+               period=", ".join(sorted(closed)))
     before = _snapshot(response)
     changed = response.excluded != (decision == "exclude")
     response.excluded = decision == "exclude"

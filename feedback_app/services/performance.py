@@ -19,6 +19,7 @@ from ..models.performance import RATING_LEVELS
 from ..models.rollups import ELEMENT_CODES
 from . import audit
 from .clock import now_utc
+from .messages import N_, Refusal
 from .scoring import officer_score
 
 LEVEL_LABELS = {"above": "Di Atas Ekspektasi", "meets": "Sesuai Ekspektasi", "below": "Di Bawah Ekspektasi"}
@@ -44,7 +45,7 @@ PEER_MINIMUM = 3  # peer feedback is shown only from this many colleagues on
 PEER_ITEMS = (("service", "Berorientasi Pelayanan"), ("harmony", "Harmonis"), ("collaboration", "Kolaboratif"))
 
 
-class PerformanceError(ValueError):
+class PerformanceError(Refusal):
     """A refused change; the message says why (shown to the user, recorded in the audit log)."""
 
 
@@ -53,7 +54,7 @@ def predikat(hasil_kerja: str, perilaku: str) -> str:
     try:
         return MATRIX[(hasil_kerja, perilaku)]
     except KeyError:
-        raise PerformanceError("a rating must be above, meets or below expectations") from None
+        raise PerformanceError(N_("a rating must be above, meets or below expectations")) from None
 
 
 # --- the formula -------------------------------------------------------------------------------------------------
@@ -69,26 +70,26 @@ def validate_formula(settings: dict) -> dict:
         try:
             value = float(settings.get(name, 0))
         except (TypeError, ValueError):
-            raise PerformanceError(f"{name} must be a number") from None
+            raise PerformanceError(N_("%(name)s must be a number"), name=name) from None
         if not 0 <= value <= 1 or math.isnan(value):
-            raise PerformanceError(f"{name} must lie between 0 and 1 (got {value})")
+            raise PerformanceError(N_("%(name)s must lie between 0 and 1 (got %(value)s)"), name=name, value=value)
         clean[name] = value
     total = sum(clean.values())
     if abs(total - 1) > 1e-9:
-        raise PerformanceError(f"the weights must add up to 1 (they add up to {round(total, 6)})")
+        raise PerformanceError(N_("the weights must add up to 1 (they add up to %(total)s)"), total=round(total, 6))
     elements = settings.get("officer_elements") or []
     if isinstance(elements, str):
         elements = [e.strip().upper() for e in elements.split(",") if e.strip()]
     if not elements or any(e not in ELEMENT_CODES for e in elements) or len(set(elements)) != len(elements):
-        raise PerformanceError("officer elements must be distinct codes among U1..U9, e.g. U6,U7")
+        raise PerformanceError(N_("officer elements must be distinct codes among U1..U9, e.g. U6,U7"))
     clean["officer_elements"] = list(elements)
     try:
         clean["minimum"] = int(settings.get("minimum", 20))
         clean["prior_weight"] = float(settings.get("prior_weight", 10))
     except (TypeError, ValueError):
-        raise PerformanceError("minimum and prior_weight must be numbers") from None
+        raise PerformanceError(N_("minimum and prior_weight must be numbers")) from None
     if clean["minimum"] < 1 or clean["prior_weight"] < 0:
-        raise PerformanceError("the minimum must be at least 1 and the prior weight not negative")
+        raise PerformanceError(N_("the minimum must be at least 1 and the prior weight not negative"))
     return clean
 
 
@@ -195,9 +196,11 @@ def ratings_of(period_id: int, staff_ids: list[int]) -> dict[int, Rating]:
         select(Rating).where(Rating.period_id == period_id, Rating.staff_id.in_(staff_ids or [0])))}
 
 
-def _refuse(action: str, actor: User, target: str, detail: str, new: dict | None = None):
-    audit.record(action, actor, target, None, new, detail=detail)
-    raise PerformanceError(detail)
+def _refuse(action: str, actor: User, target: str, message: str, new: dict | None = None, **params):
+    """Audit the refused attempt (the English text) and raise it (translated where shown)."""
+    error = PerformanceError(message, **params)
+    audit.record(action, actor, target, None, new, detail=str(error))
+    raise error
 
 
 def rating_snapshot(rating: Rating | None) -> dict | None:
@@ -215,25 +218,28 @@ def save_rating(actor: User, period: PerformancePeriod, staff: Staff | None, has
     attempted = {"hasil_kerja": hasil_kerja, "perilaku": perilaku}
     if (staff is None or actor.role != Role.UNIT_HEAD or not visible_unit_ids
             or staff.unit_id not in visible_unit_ids or staff.id == actor.staff_id):
-        _refuse("rating.refused", actor, target, "this staff member is not yours to rate", attempted)
+        _refuse("rating.refused", actor, target, N_("this staff member is not yours to rate"), attempted)
     if staff.asn_type not in ASN_TYPES:
-        _refuse("rating.refused", actor, target, "only ASN (PNS, PPPK) are rated; this staff member is not one",
+        _refuse("rating.refused", actor, target, N_("only ASN (PNS, PPPK) are rated; this staff member is not one"),
                 attempted)
     if period.state == "closed":
-        _refuse("rating.refused", actor, target, f"{period.token} is closed; its ratings are locked", attempted)
+        _refuse("rating.refused", actor, target, N_("%(period)s is closed; its ratings are locked"), attempted,
+                period=period.token)
     existing = db.session.scalar(select(Rating).where(Rating.period_id == period.id, Rating.staff_id == staff.id))
     if existing is not None and existing.id != rating_id:
         _refuse("rating.refused", actor, target,
-                f"{staff.name} already has a rating for {period.token}; change that one instead", attempted)
+                N_("%(name)s already has a rating for %(period)s; change that one instead"), attempted,
+                name=staff.name, period=period.token)
     if existing is None and rating_id is not None:
-        _refuse("rating.refused", actor, target, "the rating to change does not exist", attempted)
+        _refuse("rating.refused", actor, target, N_("the rating to change does not exist"), attempted)
     if hasil_kerja not in RATING_LEVELS or perilaku not in RATING_LEVELS:
-        _refuse("rating.refused", actor, target, "choose Di Atas, Sesuai or Di Bawah Ekspektasi for both ratings",
+        _refuse("rating.refused", actor, target, N_("choose Di Atas, Sesuai or Di Bawah Ekspektasi for both ratings"),
                 attempted)
     known = {key for key, _ in BERAKHLAK}
     clean_notes = {k: v.strip() for k, v in (notes or {}).items() if k in known and v and v.strip()}
     if any(len(v) > NOTE_MAX for v in clean_notes.values()):
-        _refuse("rating.refused", actor, target, f"a note may hold at most {NOTE_MAX} characters", attempted)
+        _refuse("rating.refused", actor, target, N_("a note may hold at most %(most)d characters"), attempted,
+                most=NOTE_MAX)
     before = rating_snapshot(existing)
     rating = existing or Rating(period_id=period.id, staff_id=staff.id)
     rating.rater_id = actor.id
@@ -290,13 +296,14 @@ def give_peer_feedback(actor: User, period: PerformancePeriod, staff: Staff | No
     """One colleague's feedback; refused (audited) outside the unit, for oneself, twice, or in a closed period."""
     target = f"peer:{period.token}:{staff.id if staff else '?'}"
     if staff is None or actor.staff is None or staff.unit_id != actor.staff.unit_id or staff.id == actor.staff_id:
-        _refuse("peer.refused", actor, target, "feedback goes only to colleagues in your own unit")
+        _refuse("peer.refused", actor, target, N_("feedback goes only to colleagues in your own unit"))
     if period.state == "closed":
-        _refuse("peer.refused", actor, target, f"{period.token} is closed")
+        _refuse("peer.refused", actor, target, N_("%(period)s is closed"), period=period.token)
     if db.session.scalar(select(PeerFeedback.id).where(PeerFeedback.period_id == period.id,
                                                        PeerFeedback.staff_id == staff.id,
                                                        PeerFeedback.reviewer_id == actor.id)):
-        _refuse("peer.refused", actor, target, f"you already gave {staff.name} feedback for {period.token}")
+        _refuse("peer.refused", actor, target, N_("you already gave %(name)s feedback for %(period)s"),
+                name=staff.name, period=period.token)
     values = {}
     for key, _ in PEER_ITEMS:
         try:
@@ -304,7 +311,7 @@ def give_peer_feedback(actor: User, period: PerformancePeriod, staff: Staff | No
         except (TypeError, ValueError):
             values[key] = 0
         if not 1 <= values[key] <= 4:
-            _refuse("peer.refused", actor, target, "every item needs a score from 1 to 4")
+            _refuse("peer.refused", actor, target, N_("every item needs a score from 1 to 4"))
     feedback = PeerFeedback(period_id=period.id, staff_id=staff.id, reviewer_id=actor.id,
                             comment=(comment or "").strip()[:NOTE_MAX], **values)
     db.session.add(feedback)

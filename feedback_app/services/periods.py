@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from .clock import zone
+from .messages import N_, Refusal
 
 KINDS = ("month", "quarter", "semester", "year", "custom")
 _TOKEN = re.compile(r"^(\d{4})(?:-(M\d{2}|Q[1-4]|S[12]))?$")
@@ -14,7 +15,7 @@ MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Ag
 ROMAN = ("I", "II", "III", "IV")
 
 
-class PeriodError(ValueError):
+class PeriodError(Refusal):
     """A period that cannot be read or makes no sense (the message says which)."""
 
 
@@ -88,15 +89,15 @@ def containing(kind: str, day: date) -> Period:
         return Period(kind, date(y, 6 * s + 1, 1), _month_end(y, 6 * s + 6), f"{y}-S{s + 1}")
     if kind == "year":
         return Period(kind, date(y, 1, 1), date(y, 12, 31), f"{y}")
-    raise PeriodError(f"unknown period kind '{kind}'")
+    raise PeriodError(N_("unknown period kind '%(kind)s'"), kind=kind)
 
 
 def custom(first: date, last: date) -> Period:
     """A custom range of local days; the first day must not be after the last."""
     if first > last:
-        raise PeriodError("the from-date is after the to-date")
+        raise PeriodError(N_("the from-date is after the to-date"))
     if (last - first).days > 3 * 366:
-        raise PeriodError("a custom range may span at most three years")
+        raise PeriodError(N_("a custom range may span at most three years"))
     return Period("custom", first, last, f"{first:%Y-%m-%d}..{last:%Y-%m-%d}")
 
 
@@ -107,20 +108,20 @@ def parse(token: str) -> Period:
         try:
             first, last = (date.fromisoformat(part) for part in token.split("..", 1))
         except ValueError:
-            raise PeriodError(f"'{token}' is not a date range like 2026-01-15..2026-02-14") from None
+            raise PeriodError(N_("'%(token)s' is not a date range like 2026-01-15..2026-02-14"), token=token) from None
         return custom(first, last)
     match = _TOKEN.match(token)
     if not match:
-        raise PeriodError(f"'{token}' is not a period like 2026, 2026-S1, 2026-Q3 or 2026-M07")
+        raise PeriodError(N_("'%(token)s' is not a period like 2026, 2026-S1, 2026-Q3 or 2026-M07"), token=token)
     year, part = int(match[1]), match[2]
     if not 2000 <= year <= 2100:
-        raise PeriodError(f"year {year} is out of range")
+        raise PeriodError(N_("year %(year)d is out of range"), year=year)
     if part is None:
         return containing("year", date(year, 1, 1))
     if part[0] == "M":
         month = int(part[1:])
         if not 1 <= month <= 12:
-            raise PeriodError(f"month {month} does not exist")
+            raise PeriodError(N_("month %(month)d does not exist"), month=month)
         return containing("month", date(year, month, 1))
     if part[0] == "Q":
         return containing("quarter", date(year, 3 * int(part[1]) - 2, 1))

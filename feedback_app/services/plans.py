@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import FollowUpItem, FollowUpPlan, Unit, User
 from . import audit
+from .messages import N_, Refusal
 from .questionnaires import ELEMENTS_BY_CODE
 
 MAX_ITEMS = 9
@@ -25,10 +26,11 @@ class PlanLine:
 
 
 class PlanError(ValueError):
-    """A plan that cannot be saved; `errors` maps line numbers (0 for the plan) to messages."""
+    """A plan that cannot be saved; `errors` maps line numbers (0 for the plan) to what is wrong there."""
 
-    def __init__(self, errors: dict[int, list[str]]):
-        super().__init__("; ".join(f"line {k}: {', '.join(v)}" if k else ", ".join(v) for k, v in errors.items()))
+    def __init__(self, errors: dict[int, list[Refusal]]):
+        super().__init__("; ".join(f"line {k}: {', '.join(map(str, v))}" if k else ", ".join(map(str, v))
+                                   for k, v in errors.items()))
         self.errors = errors
 
 
@@ -62,11 +64,11 @@ def _snapshot(plan: FollowUpPlan | None) -> dict | None:
 
 def save_plan(unit: Unit, period_token: str, service_users: str, lines: list[PlanLine], actor: User) -> FollowUpPlan:
     """Replace the plan with these lines (blank lines are skipped); nothing is saved if any line is wrong."""
-    errors: dict[int, list[str]] = {}
+    errors: dict[int, list[Refusal]] = {}
     users = None
     if service_users.strip():
         if not service_users.strip().isdigit() or not 0 < int(service_users) <= 10_000_000:
-            errors[0] = ["the number of service users must be a whole number from 1"]
+            errors[0] = [Refusal(N_("the number of service users must be a whole number from 1"))]
         else:
             users = int(service_users)
     items = []
@@ -75,13 +77,13 @@ def save_plan(unit: Unit, period_token: str, service_users: str, lines: list[Pla
             continue
         problems = []
         if line.element_code not in ELEMENTS_BY_CODE:
-            problems.append("choose the element (U1-U9)")
+            problems.append(Refusal(N_("choose the element (U1-U9)")))
         if not line.programme.strip():
-            problems.append("describe the programme or activity")
+            problems.append(Refusal(N_("describe the programme or activity")))
         if line.quarter not in ("1", "2", "3", "4"):
-            problems.append("choose the quarter (TW I-IV)")
+            problems.append(Refusal(N_("choose the quarter (TW I-IV)")))
         if not line.responsible.strip():
-            problems.append("name who is responsible")
+            problems.append(Refusal(N_("name who is responsible")))
         if problems:
             errors[number] = problems
             continue
@@ -89,7 +91,7 @@ def save_plan(unit: Unit, period_token: str, service_users: str, lines: list[Pla
                                   programme=line.programme.strip()[:2000], quarter=int(line.quarter),
                                   responsible=line.responsible.strip()[:200], progress=line.progress.strip()[:2000]))
     if len(items) > MAX_ITEMS:
-        errors[0] = errors.get(0, []) + [f"at most {MAX_ITEMS} lines"]
+        errors[0] = errors.get(0, []) + [Refusal(N_("at most %(most)d lines"), most=MAX_ITEMS)]
     if errors:
         raise PlanError(errors)
     plan = get_plan(unit, period_token)

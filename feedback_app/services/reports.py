@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import Answer, Question, Response, ServicePoint, Staff
 from ..models.rollups import ELEMENT_CODES, RollupDay, RollupProfileDay
 from . import aggregates, rollups
+from .messages import N_, Refusal
 from .periods import days_utc
 from .scoring import ElementTotal, Grade, OfficerScore, grade, officer_score, skm_index
 
@@ -360,7 +361,7 @@ class CommentRow:
         return self.score < 65
 
 
-class PageOutOfRange(LookupError):
+class PageOutOfRange(Refusal, LookupError):
     """A page number past the last page; the message says which pages exist."""
 
 
@@ -387,7 +388,7 @@ def comments(scope: Scope, start: datetime, end: datetime, text: str = "", low_o
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     last = max(1, -(-total // per_page))
     if page < 1 or page > last:
-        raise PageOutOfRange(f"page {page} does not exist; pages run from 1 to {last}")
+        raise PageOutOfRange(N_("page %(page)d does not exist; pages run from 1 to %(last)d"), page=page, last=last)
     rows = db.session.execute(
         select(Response.id, Response.submitted_at, ServicePoint.name, Staff.name, Response.comment,
                per_response.c.score, Response.followup_requested, FollowUpContact.phone, FollowUpContact.email)

@@ -12,6 +12,7 @@ from ...services.clock import to_local
 from ...services.dashboards import ElementRow
 from ...services.nip import format_nip
 from ...services.scoring import round2
+from .. import say
 from . import bp
 
 
@@ -30,6 +31,12 @@ def two_decimals(value) -> str:
     decimal_mark, group_mark = _symbols(str(get_locale()))
     whole, _, cents = f"{round2(value):,.2f}".partition(".")
     return whole.replace(",", group_mark) + decimal_mark + cents
+
+
+@bp.app_template_filter("say")
+def say_filter(error) -> str:
+    """A service refusal in the reader's language (blueprints.say)."""
+    return say(error)
 
 
 @bp.app_template_filter("chart")

@@ -18,6 +18,7 @@ from ...services.performance import PerformanceError
 from ...services.counters import unit_ids_of
 from ...services.scoring import minimum_sample
 from ...services.staff import staff_keys
+from .. import say
 from ..downloads import download
 from . import bp
 
@@ -34,7 +35,7 @@ def _period() -> periods.Period:
     try:
         return periods.parse(token)
     except periods.PeriodError as error:
-        abort(400, description=str(error))
+        abort(400, description=say(error))
 
 
 def _refuse(target: str):
@@ -129,7 +130,7 @@ def comments(kind: str, code: str):
     try:
         rows, total = reports.comments(scope, start, end, filters["q"], filters["low"], filters["followup"], page)
     except reports.PageOutOfRange as error:
-        abort(404, description=str(error))
+        abort(404, description=say(error))
     return render_template("dashboard/comments.html", rows=rows, total=total, page=page, period=period,
                            title=title, kind=kind, code=code, filters=filters)
 
@@ -137,7 +138,7 @@ def comments(kind: str, code: str):
 def _page_number() -> int:
     page = request.args.get("page", "1")
     if not page.isdigit():
-        abort(400, description=f"page '{page[:20]}' is not a page number")
+        abort(400, description=_("page '%(page)s' is not a page number", page=page[:20]))
     return int(page)
 
 
@@ -155,7 +156,7 @@ def integrity_list(kind: str, code: str, error: tuple[int, str] | None = None, v
     try:
         rows, total = integrity.flagged(scope, start, end, not show_all, _page_number())
     except reports.PageOutOfRange as refused:
-        abort(404, description=str(refused))
+        abort(404, description=say(refused))
     page = render_template("dashboard/integrity.html", rows=rows, total=total, page=_page_number(), period=period,
                            title=title, kind=kind, code=code, show_all=show_all, error=error,
                            values=values or {}, reason_max=integrity.REASON_MAX)
@@ -174,7 +175,7 @@ def integrity_review(kind: str, code: str, response_id: int):
     except integrity.NotInScope:
         abort(404)
     except integrity.ReviewRefused as refused:
-        return integrity_list(kind, code, (response_id, str(refused)), {response_id: values})
+        return integrity_list(kind, code, (response_id, say(refused)), {response_id: values})
     flash(_("Response %(id)d: decision saved", id=response_id), "info")
     return redirect(url_for(".integrity_list", kind=kind, code=code, period=request.args.get("period"),
                             all=request.args.get("all") or None, page=request.args.get("page") or None))
@@ -211,7 +212,8 @@ def export_tables(kind: str, code: str, fmt: str):
     wanted = request.args.get("table", "Unsur")
     table = next((t for t in tables if t.name == wanted), None)
     if table is None:
-        abort(400, description=f"unknown table '{wanted[:40]}'; tables: {', '.join(t.name for t in tables)}")
+        abort(400, description=_("unknown table '%(name)s'; tables: %(names)s", name=wanted[:40],
+                                 names=", ".join(t.name for t in tables)))
     return download(stream_with_context(exports.to_csv(table.headers, table.rows)),
                     f"{filename}-{table.name.lower().replace(' ', '-')}.csv")
 
@@ -292,7 +294,7 @@ def _performance_period(token: str | None = None) -> PerformancePeriod:
     try:
         return cycle.ensure(token[:24], cfg)
     except PerformanceError as error:
-        abort(400, description=str(error))
+        abort(400, description=say(error))
 
 
 def _period_choices() -> list[tuple[str, str]]:
@@ -362,7 +364,7 @@ def rate(token: str, staff_id: int):
             flash(f"{person.name}: {_('saved')}", "info")
             return redirect(url_for(".performance_home", period=row.token))
         except PerformanceError as refused:
-            error = str(refused)
+            error = say(refused)
     if values is None and existing is not None:
         values = {"hasil_kerja": existing.hasil_kerja, "perilaku": existing.perilaku, "notes": existing.notes or {}}
     values = values or {"hasil_kerja": "", "perilaku": "", "notes": {}}
@@ -380,7 +382,7 @@ def _own_performance(row: PerformancePeriod):
     peer feedback received (from three colleagues on) and the colleagues they may give feedback to."""
     me = current_user.staff
     if me is None:
-        abort(403, description="this account is not linked to a staff record")
+        abort(403, description=_("this account is not linked to a staff record"))
     summaries = db.session.execute(
         select(PerformanceSummary, PerformancePeriod).join(PerformancePeriod)
         .where(PerformanceSummary.staff_id == me.id).order_by(PerformancePeriod.first.desc())).all()
@@ -407,5 +409,5 @@ def peer_feedback(token: str, staff_id: int):
                                        request.form.get("comment", ""))
         flash(_("Thank you; your feedback was saved."), "info")
     except PerformanceError as refused:
-        flash(str(refused), "error")
+        flash(say(refused), "error")
     return redirect(url_for(".performance_home", period=row.token))

@@ -14,6 +14,7 @@ from ...models import (
 from ...services import audit, awards, cycle, exports, hr_export, performance
 from ...services.clock import now_utc
 from ...services.performance import PerformanceError
+from .. import say
 from ..downloads import download
 from . import bp
 
@@ -36,7 +37,7 @@ def _actor() -> User:
 def _period(token: str) -> PerformancePeriod:
     found = cycle.find(token)
     if found is None:
-        abort(404, description=f"no performance period {token[:24]}")
+        abort(404, description=_("no performance period %(token)s", token=token[:24]))
     return found
 
 
@@ -58,7 +59,7 @@ def open_period():
     try:
         row = cycle.ensure(request.form.get("token", "").strip()[:24], current_app.config)
     except PerformanceError as error:
-        flash(str(error), "error")
+        flash(say(error), "error")
         return redirect(url_for(".periods"))
     return redirect(url_for(".period", token=row.token))
 
@@ -70,7 +71,7 @@ def close(token: str):
     try:
         result = cycle.close(token, current_app.config, _actor())
     except PerformanceError as error:
-        flash(str(error), "error")
+        flash(say(error), "error")
         return redirect(url_for(".periods"))
     if result.closed:
         flash(_("%(token)s closed: %(s)d summaries, %(n)d nominations", token=token, s=result.summaries,
@@ -87,7 +88,7 @@ def reopen(token: str):
     try:
         cycle.reopen(token, _actor(), request.form.get("reason", ""))
     except PerformanceError as error:
-        flash(str(error), "error")
+        flash(say(error), "error")
     return redirect(url_for(".period", token=token))
 
 
@@ -111,12 +112,12 @@ def decide(nomination_id: int):
     """Confirm or reject a nomination (a rejection needs a reason)."""
     nomination = db.session.get(Nomination, nomination_id)
     if nomination is None:
-        abort(404, description="no such nomination")
+        abort(404, description=_("no such nomination"))
     token = db.session.get(PerformancePeriod, nomination.period_id).token
     try:
         awards.decide(nomination, _actor(), request.form.get("decision", ""), request.form.get("reason", ""))
     except PerformanceError as error:
-        flash(str(error), "error")
+        flash(say(error), "error")
     return redirect(url_for(".period", token=token) + f"#n{nomination_id}")
 
 
@@ -128,7 +129,7 @@ def add_candidate(token: str):
         awards.add_candidate(row, request.form.get("category", ""), request.form.get("nip", "").strip(), _actor(),
                              request.form.get("reason", ""))
     except PerformanceError as error:
-        flash(str(error), "error")
+        flash(say(error), "error")
     return redirect(url_for(".period", token=token) + "#nominations")
 
 
@@ -143,7 +144,7 @@ def export(token: str, fmt: str):
             return download(hr_export.xlsx_bytes(row), f"kinerja-asn-{row.token}.xlsx")
         return download(hr_export.csv_bytes(row), f"kinerja-asn-{row.token}.csv")
     except hr_export.NotClosed as error:
-        abort(409, description=str(error))
+        abort(409, description=say(error))
 
 
 @bp.get("/periods/<token>/certificates.pdf")
@@ -173,11 +174,12 @@ def audit_log():
     query, filters = _audit_query()
     page = request.args.get("page", "1")
     if not page.isdigit() or int(page) < 1:
-        abort(400, description=f"page '{page[:20]}' is not a page number")
+        abort(400, description=_("page '%(page)s' is not a page number", page=page[:20]))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     last = max(1, -(-total // AUDIT_PER_PAGE))
     if int(page) > last:
-        abort(404, description=f"page {page} does not exist; pages run from 1 to {last}")
+        abort(404, description=_("page %(page)d does not exist; pages run from 1 to %(last)d", page=int(page),
+                                 last=last))
     rows = db.session.execute(query.order_by(AuditEvent.id.desc()).limit(AUDIT_PER_PAGE)
                               .offset((int(page) - 1) * AUDIT_PER_PAGE)).all()
     return render_template("hr/audit.html", rows=rows, total=total, page=int(page), last=last, filters=filters)
@@ -215,7 +217,7 @@ def formula():
             performance.new_formula(_actor(), settings, form.get("note", ""), current_app.config)
             return redirect(url_for(".formula"))
         except PerformanceError as refused:
-            error = str(refused)
+            error = say(refused)
     current = cycle.ensure_formula(current_app.config)
     versions = db.session.scalars(select(Formula).order_by(Formula.version.desc())).all()
     return render_template("hr/formula.html", versions=versions, current=current, error=error,

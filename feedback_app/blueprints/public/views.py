@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ...extensions import db, limiter
 from ...models import Unit
 from ...services import clock, counters, dashboards, periods, qr, responses, survey
+from .. import say
 from . import bp
 from .messages import EDUCATION_LABELS, ERRORS, OCCUPATION_LABELS, SEX_LABELS
 
@@ -187,7 +188,7 @@ def _public_period():
         try:
             return periods.parse(token)
         except periods.PeriodError as error:
-            abort(400, description=str(error))
+            abort(400, description=say(error))
     today = clock.to_local(clock.now_utc(), current_app.config["TIMEZONE"]).date()
     return periods.containing("quarter", today).previous(1)[0]
 
