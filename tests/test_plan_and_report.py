@@ -95,3 +95,31 @@ def test_report_of_another_unit_is_refused(client, app):
     other = factories.counter(code="Z-01", unit_name="Unit Lain").unit
     assert client.get(f"/dashboard/unit/{other.code}/report.pdf?period=2026-Q3").status_code == 404
     assert client.get(f"/dashboard/unit/{other.code}/plan?period=2026-Q3").status_code == 404
+
+
+def test_a_long_appendix_has_every_respondent_once_a_header_on_each_page_and_the_sums_at_the_end(client, app):
+    from datetime import timedelta
+
+    unit = _setup(client)  # three respondents: 10 8 8 12 10 10 11 8 8
+    point = factories.counter(code="A-02", name="Loket B", unit_name=unit.name)
+    for n in range(117):  # 120 respondents in all: three pages of the matrix
+        store(point, None, [4] * 9, when=JULY + timedelta(minutes=n + 1))
+    response = client.get(f"/dashboard/unit/{unit.code}/report.pdf?period=2026-Q3")
+    pages = [page.extract_text().split() for page in PdfReader(io.BytesIO(response.data)).pages]
+    header = ["No", *(f"U{i}" for i in range(1, 10))]
+
+    def respondents(tokens):  # the rows under the matrix header: a number, then nine answers
+        start = next(i for i in range(len(tokens)) if tokens[i:i + 10] == header) + 10
+        rows = []
+        while start + 10 <= len(tokens) and tokens[start].isdigit() and all(
+                t in "1234" for t in tokens[start + 1:start + 10]):
+            rows.append(int(tokens[start]))
+            start += 10
+        return rows
+
+    matrix = [tokens for tokens in pages if any(tokens[i:i + 10] == header for i in range(len(tokens)))]
+    assert len(matrix) == 3  # three pages of respondents, each with its header; the sums below the last rows
+    numbers = [n for tokens in matrix for n in respondents(tokens)]
+    assert numbers == list(range(1, 121))  # every respondent once, in order, none lost at a page boundary
+    text = " ".join(" ".join(tokens) for tokens in pages)
+    assert re.search(r"Σ nilai 478 476 476 480 478 478 479 476 476", text)  # 117 x 4 plus the three above

@@ -11,7 +11,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import (
-    BaseDocTemplate, Frame, PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle,
+    BaseDocTemplate, Frame, KeepTogether, PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle,
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
@@ -21,6 +21,7 @@ from .dashboards import Dashboard
 from .scoring import PRINTED_WEIGHT, minimum_sample, round2
 
 ROMAN = ("I", "II", "III", "IV")
+FRAME_WIDTH, FRAME_HEIGHT = A4[0] - 45 * mm - 12, A4[1] - 40 * mm - 12  # the page's text frame, less its padding
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class _Doc(BaseDocTemplate):
 
     def __init__(self, buffer, title: str):
         super().__init__(buffer, pagesize=A4, leftMargin=25 * mm, rightMargin=20 * mm, topMargin=20 * mm,
-                         bottomMargin=20 * mm, title=title, author="SKM", invariant=1)
+                         bottomMargin=20 * mm, title=title, author="SKM", invariant=1)  # FRAME_* follow these
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._footer)])
 
@@ -202,7 +203,8 @@ def report_pdf(data: ReportInput) -> bytes:
     story += [P("LAMPIRAN", "chapter"), P("Lampiran 1. Kuesioner", "section")]
     for q in data.questions:
         story.append(P(f"{q.position}. {q.text_id} ({' / '.join(q.labels_id)})", "small"))
-    story += [P("Lampiran 2. Nilai Unsur per Responden", "section")]
+    heading = P("Lampiran 2. Nilai Unsur per Responden", "section")
+    story += [PageBreak(), heading]
     codes = [f"U{i}" for i in range(1, 10)]
     totals = [sum(row[1 + i] or 0 for row in data.matrix) for i in range(9)]
     counts = [sum(1 for row in data.matrix if row[1 + i] is not None) for i in range(9)]
@@ -211,14 +213,28 @@ def report_pdf(data: ReportInput) -> bytes:
     weight = PRINTED_WEIGHT if data.printed_weight else Fraction(1, len(answered) or 1)
     weighted = [m * weight if m is not None else None for m in means]
     ikm = sum((w for w in weighted if w is not None), Fraction(0)) * 25 if answered else None
-    matrix = [["No", *codes]] + [[str(row[0]), *["" if v is None else str(v) for v in row[1:]]] for row in data.matrix]
-    matrix += [["\u03a3 nilai", *[str(t) for t in totals]], ["NRR", *[_n(m) for m in means]],
-               ["NRR tertimbang", *[_n(w, 3) if w is not None else "-" for w in weighted]],
-               ["IKM", _n(ikm), *[""] * 8]]
-    table = _table(matrix, [27 * mm] + [14.5 * mm] * 9, font_size=8)
-    table.setStyle(TableStyle([("FONT", (0, len(matrix) - 4), (-1, -1), "Helvetica-Bold", 8),
-                               ("SPAN", (1, len(matrix) - 1), (-1, len(matrix) - 1))]))
-    story.append(table)
+    widths = [27 * mm] + [14.5 * mm] * 9
+    rows = [[str(row[0]), *["" if v is None else str(v) for v in row[1:]]] for row in data.matrix]
+    # One table per page, each with its header: reportlab splits one long table in time that grows with the
+    # square of its rows (minutes for a busy unit's quarter); page-sized tables are laid out at once. The summary
+    # rows (sums, NRR, weighted NRR, IKM) follow on the last page, with the header again.
+    sample = _table([["No", *codes], ["0", *["4"] * 9]], widths, font_size=8)
+    sample.wrap(FRAME_WIDTH, FRAME_HEIGHT)
+    header_height, row_height = sample._rowHeights[0], sample._rowHeights[1]
+    per_page = int((FRAME_HEIGHT - header_height) // row_height) - 1
+    first_page = per_page - int(heading.wrap(FRAME_WIDTH, FRAME_HEIGHT)[1] // row_height) - 2
+    start = 0
+    while start < len(rows):  # a page break after each (the estimate errs a row short, never over)
+        size = first_page if start == 0 else per_page
+        story.append(_table([["No", *codes], *rows[start:start + size]], widths, font_size=8))
+        start += size
+        if start < len(rows):
+            story.append(PageBreak())
+    footer = [["No", *codes], ["\u03a3 nilai", *[str(t) for t in totals]], ["NRR", *[_n(m) for m in means]],
+              ["NRR tertimbang", *[_n(w, 3) if w is not None else "-" for w in weighted]], ["IKM", _n(ikm), *[""] * 8]]
+    table = _table(footer, widths, font_size=8)
+    table.setStyle(TableStyle([("FONT", (0, 1), (-1, -1), "Helvetica-Bold", 8), ("SPAN", (1, 4), (-1, 4))]))
+    story.append(KeepTogether([Spacer(1, 2 * mm), table]))
 
     buffer = io.BytesIO()
     _Doc(buffer, f"Laporan SKM {data.unit_name} {period.label}").multiBuild(story)
