@@ -194,7 +194,7 @@ def _table_statement(table, column, key, dimension: bool, units: bool, counter: 
     """The read of summed rollup rows for one shape of query: which table, grouped by what, filtered by which of
     unit ids, counter, officer and profile dimension. Built once per shape; its parameters are first, last,
     unit_ids, sp, staff and dimension."""
-    shape = (table, column, key, dimension, units, counter, officer)
+    shape = (table, column.key, key, dimension, units, counter, officer)  # plain values: safe to compare
     statement = _STATEMENTS.get(shape)
     if statement is not None:
         return statement
