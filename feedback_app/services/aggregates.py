@@ -65,9 +65,21 @@ def local_day(dialect_name: str, offset_minutes: int):
     return cast(Response.submitted_at + literal_column(f"INTERVAL '{offset_minutes} minutes'"), Date)
 
 
+# An answer to one of the nine SKM elements (joining Question on it), and a response's own score: the mean of its
+# element answers x 25, grouped by response.
+ELEMENT_ANSWER = and_(Question.id == Answer.question_id, Question.is_element.is_(True))
+RESPONSE_SCORE = func.avg(Answer.value * 1.0) * 25
+
+
+def response_scores(response_ids):
+    """A subquery (rid, score) with the own score of each response these ids select (a select of Response.id):
+    only their answers are read."""
+    return (select(Answer.response_id.label("rid"), RESPONSE_SCORE.label("score")).join(Question, ELEMENT_ANSWER)
+            .where(Answer.response_id.in_(response_ids.scalar_subquery())).group_by(Answer.response_id).subquery())
+
+
 def per_response(conditions: list, officer_elements: tuple[str, ...], day_expression):
     """A subquery with one row per response: ids, day, profile, u1..u9 and the officer score."""
-    element = and_(Question.id == Answer.question_id, Question.is_element.is_(True))
     values = {code: func.max(case((Question.code == code, Answer.value))) for code in ELEMENT_CODES}
     officer = [values[c] for c in officer_elements if c in values]
     answered = sum((case((v.is_(None), 0), else_=1) for v in officer), literal(0))
@@ -87,7 +99,7 @@ def per_response(conditions: list, officer_elements: tuple[str, ...], day_expres
         )
         .select_from(Response)
         .join(Answer, Answer.response_id == Response.id)
-        .join(Question, element)
+        .join(Question, ELEMENT_ANSWER)
         .where(*conditions)
         .group_by(Response.id)
         .subquery()

@@ -15,3 +15,10 @@ def record(action: str, user: User | None, target: str = "", old: dict | None = 
     if commit:
         db.session.commit()
     return event
+
+
+def refuse(action: str, user: User | None, target: str, error: Exception, new: dict | None = None):
+    """Record a refused attempt (the error's English text as detail, what was attempted as `new`), then raise
+    the error for the caller to show."""
+    record(action, user, target, None, new, detail=str(error))
+    raise error

@@ -196,8 +196,7 @@ def decide(nomination: Nomination | None, actor: User, decision: str, reason: st
     elif db.session.get(PerformancePeriod, nomination.period_id).state != "closed":
         problem = PerformanceError(N_("decisions are made on closed periods"))
     if problem:
-        audit.record("award.refused", actor, target, None, {"decision": decision}, detail=str(problem))
-        raise problem
+        audit.refuse("award.refused", actor, target, problem, {"decision": decision})
     before = {"status": nomination.status, "decision_reason": nomination.decision_reason}
     nomination.status = "confirmed" if decision == "confirm" else "rejected"
     nomination.decision_reason, nomination.decided_by, nomination.decided_at = reason, actor.id, now_utc()
@@ -228,8 +227,7 @@ def add_candidate(period: PerformancePeriod, code: str, staff_key: str, actor: U
                                    award=category.name)
     target = f"nomination:{period.token}:{code[:40]}:{staff_key[:18]}"
     if problem:
-        audit.record("award.refused", actor, target, None, {"reason": reason}, detail=str(problem))
-        raise problem
+        audit.refuse("award.refused", actor, target, problem, {"reason": reason})
     summary = db.session.scalar(select(PerformanceSummary).where(PerformanceSummary.period_id == period.id,
                                                                  PerformanceSummary.staff_id == staff.id))
     nomination = Nomination(period_id=period.id, category_id=category.id, staff_id=staff.id, unit_id=staff.unit_id,

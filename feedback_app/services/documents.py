@@ -21,7 +21,10 @@ from .dashboards import Dashboard
 from .scoring import PRINTED_WEIGHT, minimum_sample, round2
 
 ROMAN = ("I", "II", "III", "IV")
-FRAME_WIDTH, FRAME_HEIGHT = A4[0] - 45 * mm - 12, A4[1] - 40 * mm - 12  # the page's text frame, less its padding
+MARGINS = {"leftMargin": 25 * mm, "rightMargin": 20 * mm, "topMargin": 20 * mm, "bottomMargin": 20 * mm}
+# the page's text frame, less the frame's own padding (6 pt on each side)
+FRAME_WIDTH = A4[0] - MARGINS["leftMargin"] - MARGINS["rightMargin"] - 12
+FRAME_HEIGHT = A4[1] - MARGINS["topMargin"] - MARGINS["bottomMargin"] - 12
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,7 @@ class _Doc(BaseDocTemplate):
     """A4 with page numbers and a table of contents fed by the chapter headings."""
 
     def __init__(self, buffer, title: str):
-        super().__init__(buffer, pagesize=A4, leftMargin=25 * mm, rightMargin=20 * mm, topMargin=20 * mm,
-                         bottomMargin=20 * mm, title=title, author="SKM", invariant=1)  # FRAME_* follow these
+        super().__init__(buffer, pagesize=A4, title=title, author="SKM", invariant=1, **MARGINS)
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._footer)])
 

@@ -9,11 +9,11 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
 from ..extensions import db
 from ..models import Answer, FollowUpContact, Question, Response, ServicePoint, ServiceType, Staff, Unit
-from . import reports
+from . import aggregates, reports
 from .clock import to_local
 from .dashboards import Dashboard
 from .scoring import round2
@@ -88,7 +88,6 @@ def response_rows(scope: reports.Scope, start: datetime, end: datetime, tz_name:
                   include_excluded: bool = True, batch: int = 2000, offset: int = 0,
                   limit: int | None = None) -> Iterator[tuple]:
     """One row per response in scope (or a page of them), answers U1..U9 pivoted in SQL, streamed in batches."""
-    element = and_(Question.id == Answer.question_id, Question.is_element.is_(True))
     pivot = [func.max(case((Question.code == f"U{i}", Answer.value))).label(f"u{i}") for i in range(1, 10)]
     conditions = reports.conditions_for(scope, start, end, include_excluded)
     # the answers pivoted are only those of the responses this call returns (the page, or the scope's period):
@@ -97,8 +96,8 @@ def response_rows(scope: reports.Scope, start: datetime, end: datetime, tz_name:
     if offset or limit is not None:
         chosen = chosen.order_by(Response.submitted_at, Response.id).offset(offset).limit(limit)
     per_response = (
-        select(Answer.response_id.label("rid"), *pivot, (func.avg(Answer.value * 1.0) * 25).label("score"))
-        .join(Question, element).where(Answer.response_id.in_(chosen.scalar_subquery()))
+        select(Answer.response_id.label("rid"), *pivot, aggregates.RESPONSE_SCORE.label("score"))
+        .join(Question, aggregates.ELEMENT_ANSWER).where(Answer.response_id.in_(chosen.scalar_subquery()))
         .group_by(Answer.response_id).subquery()
     )
     query = (

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, literal_column, select
+from sqlalchemy import func, literal_column, select
 
 from ..extensions import db
-from ..models import Answer, PerformancePeriod, Question, Response, Role, ServicePoint, Staff, User
-from . import audit, rollups
+from ..models import PerformancePeriod, Response, Role, ServicePoint, Staff, User
+from . import aggregates, audit, rollups
 from .clock import now_utc, to_local
 from .messages import N_, Refusal
 from .reports import PageOutOfRange, Scope, conditions_for
@@ -22,6 +22,7 @@ DECISIONS = ("count", "exclude")
 # written with the literal '' so that both databases match it to the partial index ix_responses_flagged
 FLAGGED = Response.integrity_flags != literal_column("''")
 REASON_MAX = 500
+REVIEWERS = (Role.ADMIN, Role.HR, Role.UNIT_HEAD)  # who decides on flagged responses (unit heads: their units)
 
 
 class ReviewRefused(Refusal):
@@ -61,21 +62,18 @@ def flagged(scope: Scope, start: datetime, end: datetime, open_only: bool = True
         raise PageOutOfRange(N_("page %(page)d does not exist; pages run from 1 to %(last)d"), page=page, last=last)
     order = (Response.submitted_at, Response.id) if open_only else (Response.submitted_at.desc(), Response.id.desc())
     ids = select(Response.id).where(*conditions).order_by(*order).limit(per_page).offset((page - 1) * per_page)
-    score = (func.avg(Answer.value * 1.0) * 25)
-    scores = dict(db.session.execute(
-        select(Answer.response_id, score)
-        .join(Question, and_(Question.id == Answer.question_id, Question.is_element.is_(True)))
-        .where(Answer.response_id.in_(ids.scalar_subquery())).group_by(Answer.response_id)).all())
+    scores = aggregates.response_scores(ids)
     rows = db.session.execute(
-        select(Response, ServicePoint.name, Staff.name, User.name)
+        select(Response, ServicePoint.name, Staff.name, User.name, scores.c.score)
         .join(ServicePoint, ServicePoint.id == Response.service_point_id)
         .outerjoin(Staff, Staff.id == Response.staff_id)
         .outerjoin(User, User.id == Response.reviewed_by_id)
+        .outerjoin(scores, scores.c.rid == Response.id)
         .where(Response.id.in_(ids.scalar_subquery())).order_by(*order)).all()
     return [FlaggedRow(r.id, r.submitted_at, counter, officer, tuple(r.flags),
-                       float(scores[r.id]) if r.id in scores else None, r.comment, r.excluded, r.reviewed_at,
+                       float(score) if score is not None else None, r.comment, r.excluded, r.reviewed_at,
                        reviewer, r.review_note)
-            for r, counter, officer, reviewer in rows], total
+            for r, counter, officer, reviewer, score in rows], total
 
 
 def open_count(scope: Scope, start: datetime, end: datetime) -> int:
@@ -95,20 +93,18 @@ def review(actor: User, response_id: int, decision: str, reason: str, visible_un
     """Decide a flagged response: 'count' it in the scores or 'exclude' it, with a reason. A decision can be
     changed later the same way. Refused (nothing stored, attempt audited) when the response is not the actor's
     to review, carries no flag, is about the actor, the reason is missing or too long, or a closed performance
-    period holds it (its summaries are frozen: HR reopens the period first). Rollups of the response's day follow in the same
-    transaction."""
+    period holds it (its summaries are frozen: HR reopens the period first). Rollups of the response's day follow
+    in the same transaction."""
     target = f"response:{response_id}"
     response = db.session.scalar(select(Response).where(Response.id == response_id).with_for_update())
-    if (response is None or actor.role not in (Role.ADMIN, Role.HR, Role.UNIT_HEAD)
+    if (response is None or actor.role not in REVIEWERS
             or (visible_unit_ids is not None and response.unit_id not in visible_unit_ids)):
         audit.record("access.denied", actor, target, detail="integrity review")
         raise NotInScope(target)
     attempted = {"decision": decision, "reason": (reason or "")[:REASON_MAX]}
 
     def refuse(message: str, **params):
-        error = ReviewRefused(message, **params)
-        audit.record("integrity.refused", actor, target, None, attempted, detail=str(error))
-        raise error
+        audit.refuse("integrity.refused", actor, target, ReviewRefused(message, **params), attempted)
 
     reason = (reason or "").strip()
     if not response.flags:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -24,7 +24,7 @@ from ..models import (
     Answer, FollowUpContact, FollowUpItem, FollowUpPlan, JobLatch, JobRun, OutboxMessage, Question, Response, Role,
     User,
 )
-from . import cycle, integrity, periods, rollups
+from . import aggregates, cycle, integrity, periods, rollups
 from .clock import now_utc, to_local
 from .counters import unit_ids_of
 
@@ -105,14 +105,14 @@ def digest(cfg, now: datetime | None = None) -> str:
     quarter = periods.containing("quarter", today).token
     heads = db.session.scalars(select(User).where(User.role == Role.UNIT_HEAD, User.active.is_(True),
                                                   User.unit_id.is_not(None)).order_by(User.id)).all()
-    score = (func.avg(Answer.value * 1.0) * 25)
+    score = aggregates.RESPONSE_SCORE
     made = 0
     for head in heads:
         ids = unit_ids_of(head.unit_id)
         low = db.session.execute(
             select(Response.id, Response.submitted_at, Response.comment, score)
             .join(Answer, Answer.response_id == Response.id)
-            .join(Question, and_(Question.id == Answer.question_id, Question.is_element.is_(True)))
+            .join(Question, aggregates.ELEMENT_ANSWER)
             .where(Response.unit_id.in_(ids), Response.submitted_at >= start, Response.submitted_at < end,
                    Response.excluded.is_(False))
             .group_by(Response.id).having(score < cfg["DIGEST_LOW_SCORE"]).order_by(Response.submitted_at)

@@ -197,10 +197,7 @@ def ratings_of(period_id: int, staff_ids: list[int]) -> dict[int, Rating]:
 
 
 def _refuse(action: str, actor: User, target: str, message: str, new: dict | None = None, **params):
-    """Audit the refused attempt (the English text) and raise it (translated where shown)."""
-    error = PerformanceError(message, **params)
-    audit.record(action, actor, target, None, new, detail=str(error))
-    raise error
+    audit.refuse(action, actor, target, PerformanceError(message, **params), new)
 
 
 def rating_snapshot(rating: Rating | None) -> dict | None:

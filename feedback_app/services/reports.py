@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 
-from sqlalchemy import and_, func, literal, select
+from sqlalchemy import func, literal, select
 
 from ..extensions import db
-from ..models import Answer, Question, Response, ServicePoint, Staff
+from ..models import Response, ServicePoint, Staff
 from ..models.rollups import ELEMENT_CODES, RollupDay, RollupProfileDay
 from . import aggregates, rollups
 from .messages import N_, Refusal
@@ -105,25 +105,21 @@ def _tail(scope: Scope, officer_elements: tuple[str, ...] | None,
     return cells
 
 
-def _fold_tail(result: dict, cells: dict, first: date, last: date, group, names: tuple) -> dict:
-    """Add the tail cells of local days [first, last] to `result`, grouped as _totals groups."""
-    if group == "profile":
-        positions = [(d, _TAIL_KEYS.index(d)) for d in aggregates.PROFILE_DIMENSIONS]
-    elif names:
-        positions = [_TAIL_KEYS.index(n) for n in names]
-    else:
-        position = _TAIL_KEYS.index(group) if group is not None else None
+def _fold_tail(result: dict, cells: dict, first: date, last: date, group) -> dict:
+    """Add the tail cells of local days [first, last] to `result`, keyed as _totals keys `group` (or by "day")."""
+    at = {name: i for i, name in enumerate(_TAIL_KEYS)}
+
+    def keys_of(cell: tuple) -> list:
+        if group == "profile":  # one key per dimension
+            return [(d, cell[at[d]]) for d in aggregates.PROFILE_DIMENSIONS]
+        if isinstance(group, tuple):
+            return [tuple(cell[at[name]] for name in group)]
+        return [cell[at[group]] if group is not None else None]
+
     for cell, totals in cells.items():
-        if not first <= cell[0] <= last:
-            continue
-        if group == "profile":
-            keys = [(d, cell[i]) for d, i in positions]
-        elif names:
-            keys = [tuple(cell[i] for i in positions) if len(positions) > 1 else cell[positions[0]]]
-        else:
-            keys = [cell[position] if position is not None else None]
-        for key in keys:
-            result.setdefault(key, aggregates.Totals()).add(totals)
+        if first <= cell[0] <= last:
+            for key in keys_of(cell):
+                result.setdefault(key, aggregates.Totals()).add(totals)
     return result
 
 
@@ -149,7 +145,7 @@ def _totals(scope: Scope, start: datetime, end: datetime, group, rollup: rollups
         result = rollups.rollup_totals(table, scope, days[0], days[1], key, dimension)
         if rollup.newer:
             cells = _tail(scope, officer_elements if "staff" in names else None, rollup)
-            _fold_tail(result, cells, days[0], days[1], group, names)
+            _fold_tail(result, cells, days[0], days[1], group)
         return result
     result: dict = {}
     conditions = conditions_for(scope, start, end)
@@ -231,7 +227,7 @@ def summaries(scope: Scope, spans: list[tuple[date, date]], tz_name: str, printe
     first_day, last_day = min(f for f, _ in spans), max(last for _, last in spans)
     parts = list(rollups.month_totals(scope, first_day, last_day).items())
     if rollup.newer:
-        parts += _fold_tail({}, _tail(scope, None, rollup), first_day, last_day, "day", ("day",)).items()
+        parts += _fold_tail({}, _tail(scope, None, rollup), first_day, last_day, "day").items()
     result = []
     for first, last in spans:
         total, found = aggregates.Totals(), False
@@ -370,20 +366,16 @@ def comments(scope: Scope, start: datetime, end: datetime, text: str = "", low_o
     """Comments and follow-up requests, newest first, with each response's score; returns a page and the total."""
     from ..models import FollowUpContact
 
-    per_response = (
-        select(Answer.response_id.label("rid"), (func.avg(Answer.value * 1.0) * 25).label("score"))
-        .join(Question, and_(Question.id == Answer.question_id, Question.is_element.is_(True)))
-        .group_by(Answer.response_id)
-        .subquery()
-    )
     conditions = conditions_for(scope, start, end)
     conditions.append((Response.comment.is_not(None)) | Response.followup_requested.is_(True))
     if text:
         conditions.append(Response.comment.icontains(text.strip()[:100], autoescape=True))
-    if low_only:
-        conditions.append(per_response.c.score < 65)
     if followup_only:
         conditions.append(Response.followup_requested.is_(True))
+    # scores of these responses only (a score of every response in the database took seconds at regency scale)
+    per_response = aggregates.response_scores(select(Response.id).where(*conditions))
+    if low_only:
+        conditions.append(per_response.c.score < 65)
     base = select(Response.id).join(per_response, per_response.c.rid == Response.id).where(*conditions)
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     last = max(1, -(-total // per_page))

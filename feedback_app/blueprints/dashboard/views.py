@@ -96,7 +96,7 @@ def counter(code: str):
 
 def _open_flags(scope: reports.Scope, period: periods.Period) -> int | None:
     """Flagged responses awaiting review, for those who review them (unit heads, HR, administrators)."""
-    if current_user.role not in (Role.ADMIN, Role.HR, Role.UNIT_HEAD):
+    if current_user.role not in integrity.REVIEWERS:
         return None
     return integrity.open_count(scope, *period.bounds_utc(current_app.config["TIMEZONE"]))
 
@@ -147,20 +147,20 @@ def _page_number() -> int:
 def integrity_list(kind: str, code: str, error: tuple[int, str] | None = None, values: dict | None = None):
     """Flagged responses of a unit or counter in a period: open ones first (oldest first), or all; each with a
     form to count it or keep it excluded, with a reason."""
-    if current_user.role not in (Role.ADMIN, Role.HR, Role.UNIT_HEAD):
+    if current_user.role not in integrity.REVIEWERS:
         _refuse(f"{kind}:{code}:integrity")
     scope, title, _unit, _point = _scope_of(kind, code)
-    period = _period()
+    period, page = _period(), _page_number()
     start, end = period.bounds_utc(current_app.config["TIMEZONE"])
     show_all = request.args.get("all") == "1"
     try:
-        rows, total = integrity.flagged(scope, start, end, not show_all, _page_number())
+        rows, total = integrity.flagged(scope, start, end, not show_all, page)
     except reports.PageOutOfRange as refused:
         abort(404, description=say(refused))
-    page = render_template("dashboard/integrity.html", rows=rows, total=total, page=_page_number(), period=period,
+    html = render_template("dashboard/integrity.html", rows=rows, total=total, page=page, period=period,
                            title=title, kind=kind, code=code, show_all=show_all, error=error,
                            values=values or {}, reason_max=integrity.REASON_MAX)
-    return page, (400 if error else 200)
+    return html, (400 if error else 200)
 
 
 @bp.post("/<kind>/<code>/integrity/<int:response_id>")
