@@ -33,6 +33,18 @@ def find(token: str) -> PerformancePeriod | None:
     return db.session.scalar(select(PerformancePeriod).where(PerformancePeriod.token == token))
 
 
+def recent(cfg, now: datetime, count: int = 4) -> list[tuple[str, str]]:
+    """The current and the count - 1 earlier periods of each kind in use, newest first, with their state (a
+    period nobody has opened yet is 'open')."""
+    tokens = []
+    for kind in cfg["PERFORMANCE_PERIOD_KINDS"]:
+        current = periods.containing(kind, today(cfg, now))
+        tokens += [p.token for p in reversed([*current.previous(count - 1), current])]
+    states = dict(db.session.execute(select(PerformancePeriod.token, PerformancePeriod.state)
+                                     .where(PerformancePeriod.token.in_(tokens))).all())
+    return [(t, states.get(t, "open")) for t in tokens]
+
+
 def ensure(token: str, cfg, now: datetime | None = None) -> PerformancePeriod:
     """The performance period of a token, created (open) if its kind is in use and it has begun."""
     existing = find(token)

@@ -297,19 +297,6 @@ def _performance_period(token: str | None = None) -> PerformancePeriod:
         abort(400, description=say(error))
 
 
-def _period_choices() -> list[tuple[str, str]]:
-    """The periods a unit head may pick: the current and three earlier of each kind in use, with their state."""
-    cfg = current_app.config
-    today = clock.to_local(clock.now_utc(), cfg["TIMEZONE"]).date()
-    tokens = []
-    for kind in cfg["PERFORMANCE_PERIOD_KINDS"]:
-        current = periods.containing(kind, today)
-        tokens += [p.token for p in reversed([*current.previous(3), current])]
-    states = dict(db.session.execute(select(PerformancePeriod.token, PerformancePeriod.state)
-                                     .where(PerformancePeriod.token.in_(tokens))).all())
-    return [(t, states.get(t, "open")) for t in tokens]
-
-
 def _evidence(period_row: PerformancePeriod, people: list[Staff]) -> dict:
     return cycle.citizen_scores(period_row, people, current_app.config)
 
@@ -331,7 +318,7 @@ def performance_home():
     warnings = performance.distribution_warnings(counts, current_app.config["PREDIKAT_CAPS"])
     return render_template("dashboard/ratings.html", row=row, label=cycle.as_period(row).label, staff=staff,
                            ratings=ratings, evidence=_evidence(row, staff), counts=counts,
-                           warnings=warnings, order=performance.PREDIKAT_ORDER, choices=_period_choices())
+                           warnings=warnings, order=performance.PREDIKAT_ORDER, choices=cycle.recent(current_app.config, clock.now_utc()))
 
 
 def _rating_target(token: str, staff_id: int) -> tuple[PerformancePeriod, Staff]:
