@@ -23,6 +23,15 @@ pytestmark = [
 ]
 
 
+def wait(browser, seconds: float = 10):
+    """A wait that retries through a page being replaced: Chromium may report a node of the old document
+    ('does not belong to the document') or a stale element while the next page loads."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(browser, seconds, ignored_exceptions=(StaleElementReferenceException, WebDriverException))
+
+
 @pytest.fixture
 def live_server(make_app):
     web = make_app(PUBLIC_BASE_URL="")  # the QR then points at the address the browser used
@@ -54,10 +63,9 @@ def browser(tmp_path):
 def test_citizen_scans_poster_qr_answers_in_english_and_is_stored(live_server, browser, app, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
-    from selenium.webdriver.support.ui import WebDriverWait
 
     def heading_becomes(text):
-        WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), text))
+        wait(browser).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), text))
 
     point = factories.counter(code="PKM-MBL-01", name="Loket Pendaftaran", unit_name="UPTD Puskesmas Muara Bulian")
     officer = factories.staff(point.unit, name="Siti Rahmah", position="Perekam Medis Terampil")
@@ -104,7 +112,6 @@ def test_citizen_scans_poster_qr_answers_in_english_and_is_stored(live_server, b
 def test_unit_head_sees_the_predikat_at_once_without_javascript_and_saves(live_server, browser, app, monkeypatch):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
-    from selenium.webdriver.support.ui import WebDriverWait
 
     from feedback_app.models import Rating, Role
 
@@ -115,9 +122,9 @@ def test_unit_head_sees_the_predikat_at_once_without_javascript_and_saves(live_s
     browser.find_element(By.ID, "username").send_keys("kepala")
     browser.find_element(By.ID, "password").send_keys(factories.PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    WebDriverWait(browser, 10).until(EC.url_contains("/dashboard/"))  # signed in before going on
+    wait(browser).until(EC.url_contains("/dashboard/"))  # signed in before going on
     browser.get(f"{live_server}/dashboard/performance/2026-Q3/rate/{person.id}")
-    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "p[role=status]")))
+    wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, "p[role=status]")))
 
     def shown():
         return [e.text for e in browser.find_elements(By.CSS_SELECTOR, "p[role=status] span") if e.is_displayed()]
@@ -129,7 +136,7 @@ def test_unit_head_sees_the_predikat_at_once_without_javascript_and_saves(live_s
     browser.find_element(By.CSS_SELECTOR, "label:has(#p-above)").click()
     assert shown() == ["Sangat Baik"]
     browser.find_element(By.CSS_SELECTOR, "form button.p[type=submit]").click()
-    WebDriverWait(browser, 10).until(EC.url_contains("/dashboard/performance?period=2026-Q3"))
+    wait(browser).until(EC.url_contains("/dashboard/performance?period=2026-Q3"))
     assert "Sangat Baik" in browser.find_element(By.TAG_NAME, "table").text
     db.session.expire_all()
     assert db.session.scalar(select(Rating.predikat).where(Rating.staff_id == person.id)) == "Sangat Baik"
