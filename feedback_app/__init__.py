@@ -81,7 +81,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the extension objects to this app."""
     from . import i18n, security
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
-    from .services.accounts import load_session_user
+    from .services.organisation.accounts import load_session_user
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
@@ -96,13 +96,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per audience."""
-    from .extensions import csrf
-
     from .blueprints.api import bp as api_bp
     from .blueprints.auth import bp as auth_bp
     from .blueprints.dashboard import bp as dashboard_bp
     from .blueprints.hr import bp as hr_bp
     from .blueprints.public import bp as public_bp
+    from .extensions import csrf
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/staff")

@@ -12,10 +12,12 @@ from sqlalchemy import select
 from . import jobs as scheduler
 from .extensions import db
 from .models import AwardCategory, JobRun, Role, ServicePoint, Unit
-from .services import (
-    accounts, awards, counters, cycle, demo, performance, qr, questionnaires, roster_import, rollups, staff,
-)
-from .services.performance import PerformanceError
+from .services import demo
+from .services.organisation import accounts, roster_import, staff
+from .services.performance import appraisal, awards, cycle
+from .services.performance.appraisal import PerformanceError
+from .services.reporting import rollups
+from .services.survey import counters, qr, questionnaires
 
 
 def register(app: Flask) -> None:
@@ -394,7 +396,7 @@ def performance_formula(predikat_weight, citizen_weight, peer_weight, officer_el
                 "minimum": current["minimum"] if minimum is None else minimum,
                 "prior_weight": current["prior_weight"] if prior_weight is None else prior_weight}
     try:
-        formula = performance.new_formula(None, settings, note, current_app.config)
+        formula = appraisal.new_formula(None, settings, note, current_app.config)
     except PerformanceError as error:
         raise click.ClickException(f"nothing stored: {error}") from None
     click.echo(f"formula version {formula.version}: {formula.settings}")

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from feedback_app import create_app
 from feedback_app.extensions import db
 from feedback_app.models import Base
-from feedback_app.services import counters
+from feedback_app.services.survey import counters
 
 _SQLITE_DIR = tempfile.mkdtemp(prefix="feedback-tests-")
 DATABASE_URL = os.environ.get("FEEDBACK_TEST_DATABASE_URL") or f"sqlite:///{_SQLITE_DIR}/test.sqlite3"

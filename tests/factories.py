@@ -6,7 +6,7 @@ from datetime import time
 
 from feedback_app.extensions import db
 from feedback_app.models import AsnType, DutyShift, OpeningHours, ServicePoint, ServiceType, Staff, Unit
-from feedback_app.services.questionnaires import ensure_standard_questionnaire
+from feedback_app.services.survey.questionnaires import ensure_standard_questionnaire
 
 _serial = itertools.count(1)
 
@@ -59,7 +59,7 @@ PASSWORD = "kata-sandi-rahasia-123"
 
 def account(username: str, role, unit: Unit | None = None, staff_member: Staff | None = None):
     """A signed-up account with the test password."""
-    from feedback_app.services import accounts
+    from feedback_app.services.organisation import accounts
 
     return accounts.create_user(username, username.title(), role, PASSWORD, unit.code if unit else None,
                                 (staff_member.nip or staff_member.code) if staff_member else None)

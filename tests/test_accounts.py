@@ -98,7 +98,7 @@ def test_users_command_validates_and_stores_a_modern_hash(runner, two_units):
     result = runner.invoke(args=["users", "create", "kepala", "--role", "unit_head", "--unit", "PKM-MBL",
                                  "--password", PASSWORD])
     assert result.exit_code == 0 and "UPTD Puskesmas Muara Bulian" in result.output
-    from feedback_app.services.accounts import find_user
+    from feedback_app.services.organisation.accounts import find_user
     assert find_user("kepala").password_hash.startswith("scrypt:")
 
 

@@ -116,7 +116,7 @@ def test_page_reads_answers_only_for_responses_newer_than_the_rollups_and_once(c
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    from feedback_app.services import rollups
+    from feedback_app.services.reporting import rollups
 
     point = factories.counter(code="A-01")
     store(point, None, [4] * 9, when=JULY)

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from feedback_app.extensions import db
 from feedback_app.models import Answer, AsnType, Response, ServicePoint, Staff, Unit
-from feedback_app.services.nip import check_nip
+from feedback_app.services.organisation.nip import check_nip
 
 from .conftest import _empty_tables
 

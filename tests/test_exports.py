@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from feedback_app.extensions import db
 from feedback_app.models import FollowUpContact, Response, Role
-from feedback_app.services.exports import safe_text
+from feedback_app.services.reporting.exports import safe_text
 
 from . import factories
 from .factories import account, login

@@ -13,7 +13,9 @@ from feedback_app.models import (
     AuditEvent, FollowUpContact, Formula, JobRun, OutboxMessage, PeerFeedback, PerformanceSummary, Rating, Response,
     Role,
 )
-from feedback_app.services import accounts, clock, cycle, jobs
+from feedback_app.services import clock, jobs
+from feedback_app.services.organisation import accounts
+from feedback_app.services.performance import cycle
 
 from . import factories
 from .test_performance import NOW, _responses, _unit_with_staff
@@ -23,8 +25,8 @@ from .test_performance import NOW, _responses, _unit_with_staff
 def frozen_now(monkeypatch):
     """The pages' clock: 30 November 2026, after the third quarter and its grace period."""
     monkeypatch.setattr(clock, "now_utc", lambda: NOW)
-    for module in ("feedback_app.services.cycle", "feedback_app.services.jobs", "feedback_app.services.performance",
-                   "feedback_app.services.awards"):
+    for module in ("feedback_app.services.performance.cycle", "feedback_app.services.jobs",
+                   "feedback_app.services.performance.appraisal", "feedback_app.services.performance.awards"):
         monkeypatch.setattr(f"{module}.now_utc", lambda: NOW)
     return NOW
 

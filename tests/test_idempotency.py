@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from feedback_app.extensions import db
 from feedback_app.models import Answer, Response
-from feedback_app.services import counters, responses, survey
+from feedback_app.services.survey import counters, responses, survey
 
 from . import factories
 

@@ -8,7 +8,9 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import AuditEvent, Response, Role
-from feedback_app.services import cycle, periods, reports, rollups
+from feedback_app.services import periods
+from feedback_app.services.performance import cycle
+from feedback_app.services.reporting import reports, rollups
 
 from . import factories
 from .factories import account, login
@@ -224,14 +226,14 @@ def test_the_scan_can_be_turned_off_and_runs_from_the_scheduler_table(app):
     from datetime import timedelta
 
     from feedback_app import jobs as scheduler
-    from feedback_app.services import integrity
+    from feedback_app.services.integrity import flags
 
     point = factories.counter(code="A-01")
     rina = factories.staff(point.unit, name="Rina")
     for m in range(8):
         _stored_at(point, rina, [4] * 9, JULY + timedelta(minutes=m))
     off = {**app.config, "INTEGRITY_BURST_OFFICER": None}
-    assert integrity.scan(off, JULY + timedelta(hours=1)) == {}
+    assert flags.scan(off, JULY + timedelta(hours=1)) == {}
     # the job as the scheduler runs it, on the real clock: July is outside the last 24 hours, nothing to flag
     assert scheduler.run_job(app, "integrity").detail == "no new bursts"
     assert "integrity" in scheduler.SCHEDULE

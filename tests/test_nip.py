@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from feedback_app.models import AsnType
-from feedback_app.services.nip import check_nip, format_nip
+from feedback_app.services.organisation.nip import check_nip, format_nip
 
 TODAY = date(2026, 11, 30)
 

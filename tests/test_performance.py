@@ -9,11 +9,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from feedback_app.extensions import db
-from feedback_app.models import (
-    AuditEvent, Formula, Nomination, PerformanceSummary, Rating, Role,
-)
-from feedback_app.services import awards, cycle, performance
-from feedback_app.services.performance import PerformanceError
+from feedback_app.models import AuditEvent, Formula, Nomination, PerformanceSummary, Rating, Role
+from feedback_app.services.performance import appraisal, awards, cycle
+from feedback_app.services.performance.appraisal import PerformanceError
 
 from . import factories
 from .conftest import IS_POSTGRES
@@ -29,7 +27,7 @@ IN_Q3 = datetime(2026, 8, 10, 3, 0, tzinfo=timezone.utc)
     ("below", "below", "Sangat Kurang"), ("below", "meets", "Butuh Perbaikan"), ("below", "above", "Butuh Perbaikan"),
 ])
 def test_predikat_matrix_of_permenpanrb_6_2022(hasil, perilaku, expected):
-    assert performance.predikat(hasil, perilaku) == expected
+    assert appraisal.predikat(hasil, perilaku) == expected
 
 
 FORMULA = {"predikat_weight": 0.5, "citizen_weight": 0.5, "peer_weight": 0.0, "officer_elements": ["U6", "U7"],
@@ -41,7 +39,7 @@ def test_summary_figures_by_hand():
     inputs = {"citizen": {"n": 4, "sum": 362.5, "squares": 100**2 + 75**2 + 87.5**2 + 100**2, "unit_mean": 80.0},
               "rating": {"hasil_kerja": "above", "perilaku": "above", "predikat": "Sangat Baik"},
               "peer": {"n": 3, "points": 30}, "open_flags": 0, "disciplinary": False}
-    figures = performance.compute(inputs, FORMULA)
+    figures = appraisal.compute(inputs, FORMULA)
     assert figures.citizen_mean == 90.625
     # shrunk toward the unit mean: (4 x 90.625 + 10 x 80) / 14 = 83.035714...
     assert figures.citizen_shrunk == round((4 * 90.625 + 10 * 80) / 14, 6)
@@ -53,12 +51,12 @@ def test_summary_figures_by_hand():
     # 0.5 x 100 (Sangat Baik: 150 % of 150) + 0.5 x 83.0357...
     assert figures.combined_index == round(0.5 * 100 + 0.5 * (4 * 90.625 + 10 * 80) / 14, 6)
 
-    few = performance.compute({**inputs, "citizen": {**inputs["citizen"], "n": 2, "sum": 175.0,
+    few = appraisal.compute({**inputs, "citizen": {**inputs["citizen"], "n": 2, "sum": 175.0,
                                                      "squares": 100**2 + 75**2}}, FORMULA)
     assert not few.sufficient and few.combined_index is None  # insufficient citizen data: no index
-    unrated = performance.compute({**inputs, "rating": None}, FORMULA)
+    unrated = appraisal.compute({**inputs, "rating": None}, FORMULA)
     assert unrated.combined_index is None and unrated.predikat is None
-    two_peers = performance.compute({**inputs, "peer": {"n": 2, "points": 24}}, FORMULA)
+    two_peers = appraisal.compute({**inputs, "peer": {"n": 2, "points": 24}}, FORMULA)
     assert two_peers.peer_score is None  # fewer than three colleagues: not shown, not used
 
 
@@ -70,7 +68,7 @@ def test_summary_figures_by_hand():
 def test_a_formula_whose_weights_do_not_sum_sensibly_is_refused_and_audited(app, weights, message):
     before = db.session.scalar(select(func.count()).select_from(Formula))
     with pytest.raises(PerformanceError, match=message):
-        performance.new_formula(None, {**FORMULA, "peer_weight": 0, **weights}, "test", app.config)
+        appraisal.new_formula(None, {**FORMULA, "peer_weight": 0, **weights}, "test", app.config)
     assert db.session.scalar(select(func.count()).select_from(Formula)) == before
     assert db.session.scalar(select(AuditEvent.detail).where(AuditEvent.action == "formula.refused")).find(message) >= 0
 
@@ -94,25 +92,25 @@ def test_ratings_are_scoped_single_audited_and_locked_when_the_period_closes(app
     visible = {point.unit_id}
     period = cycle.ensure("2026-Q3", app.config, NOW)
 
-    rating = performance.save_rating(head, period, ani, "above", "meets", {"kompeten": "Teliti"}, visible)
+    rating = appraisal.save_rating(head, period, ani, "above", "meets", {"kompeten": "Teliti"}, visible)
     assert rating.predikat == "Baik"
     created = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "rating.create"))
     assert created.old is None and created.new["predikat"] == "Baik" and created.user_id == head.id
 
-    performance.save_rating(head, period, ani, "above", "above", {}, visible, rating_id=rating.id)
+    appraisal.save_rating(head, period, ani, "above", "above", {}, visible, rating_id=rating.id)
     changed = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "rating.update"))
     assert changed.old["predikat"] == "Baik" and changed.new["predikat"] == "Sangat Baik"
 
     with pytest.raises(PerformanceError, match="already has a rating"):
-        performance.save_rating(head, period, ani, "below", "below", {}, visible)
+        appraisal.save_rating(head, period, ani, "below", "below", {}, visible)
     with pytest.raises(PerformanceError, match="not yours"):
-        performance.save_rating(head, period, outsider, "above", "above", {}, visible)
+        appraisal.save_rating(head, period, outsider, "above", "above", {}, visible)
     assert db.session.scalar(select(func.count()).select_from(Rating)) == 1
     assert db.session.scalar(select(Rating.predikat)) == "Sangat Baik"
 
     cycle.close("2026-Q3", app.config, now=NOW)
     with pytest.raises(PerformanceError, match="closed"):
-        performance.save_rating(head, period, budi, "meets", "meets", {}, visible)
+        appraisal.save_rating(head, period, budi, "meets", "meets", {}, visible)
     refused = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "rating.refused")).all()
     assert len(refused) == 3 and any("closed" in d for d in refused)
     assert db.session.scalar(select(func.count()).select_from(Rating)) == 1
@@ -125,8 +123,8 @@ def test_close_freezes_summaries_nominates_with_reasons_and_runs_once(app):
     for person, values in ((ani, (4, 4)), (budi, (4, 3)), (citra, (4, 4))):
         _responses(point, person, values, 25)
     for person in (ani, budi):
-        performance.save_rating(head, period, person, "above", "above", {}, {point.unit_id})
-    performance.save_rating(head, period, citra, "meets", "meets", {}, {point.unit_id})
+        appraisal.save_rating(head, period, person, "above", "above", {}, {point.unit_id})
+    appraisal.save_rating(head, period, citra, "meets", "meets", {}, {point.unit_id})
     citra.disciplinary_note = "Hukuman disiplin ringan 2026"
     db.session.commit()
 
@@ -144,7 +142,7 @@ def test_close_freezes_summaries_nominates_with_reasons_and_runs_once(app):
 
     # the same close again, and a later formula change: nothing in the closed period moves
     assert not cycle.close("2026-Q3", app.config, now=NOW).closed
-    performance.new_formula(None, {**FORMULA, "predikat_weight": 0.2, "citizen_weight": 0.8}, "later", app.config)
+    appraisal.new_formula(None, {**FORMULA, "predikat_weight": 0.2, "citizen_weight": 0.8}, "later", app.config)
     assert not cycle.close("2026-Q3", app.config, now=NOW + timedelta(days=1)).closed
     assert db.session.scalar(select(func.count()).select_from(PerformanceSummary)) == 3
     assert db.session.scalar(select(func.count()).select_from(Nomination)) == 1
@@ -168,7 +166,7 @@ def test_award_gates_and_deterministic_tie_break(app):
     _responses(point, budi, (4, 4), 30)
     _responses(point, citra, (4, 4), 10)  # under the minimum of 20
     for person in (ani, budi, citra):
-        performance.save_rating(head, period, person, "above", "above", {}, {point.unit_id})
+        appraisal.save_rating(head, period, person, "above", "above", {}, {point.unit_id})
     awards.ensure_categories()
     awards.set_rule(None, "PELAYAN_PUBLIK_TERBAIK", {}, nominees=2)
     cycle.close("2026-Q3", app.config, now=NOW)
@@ -196,7 +194,7 @@ def test_hr_decisions_need_reasons_and_are_audited(app):
     hr = factories.account("bkpsdm", Role.HR)
     period = cycle.ensure("2026-Q3", app.config, NOW)
     _responses(point, ani, (4, 4), 25)
-    performance.save_rating(head, period, ani, "above", "above", {}, {point.unit_id})
+    appraisal.save_rating(head, period, ani, "above", "above", {}, {point.unit_id})
     cycle.close("2026-Q3", app.config, now=NOW)
     nomination = db.session.scalar(select(Nomination))
     with pytest.raises(PerformanceError, match="needs a reason"):
@@ -304,8 +302,8 @@ def test_only_asn_are_rated(app):
     honorer = factories.staff(point.unit, name="Tenaga Honorer", asn_type=AsnType.NON_ASN)
     head = factories.account("kepala", Role.UNIT_HEAD, point.unit)
     period = cycle.ensure("2026-Q3", app.config, NOW)
-    assert honorer not in performance.rateable_staff(head, {point.unit_id}) and ani in \
-        performance.rateable_staff(head, {point.unit_id})
+    assert honorer not in appraisal.rateable_staff(head, {point.unit_id}) and ani in \
+        appraisal.rateable_staff(head, {point.unit_id})
     with pytest.raises(PerformanceError, match="only ASN"):
-        performance.save_rating(head, period, honorer, "meets", "meets", {}, {point.unit_id})
+        appraisal.save_rating(head, period, honorer, "meets", "meets", {}, {point.unit_id})
     assert db.session.scalar(select(func.count()).select_from(Rating)) == 0

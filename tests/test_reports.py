@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import Answer, Question, Response, Verification
-from feedback_app.services import reports
+from feedback_app.services.reporting import reports
 
 from . import factories
 

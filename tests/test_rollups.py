@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import Answer, Question, Response, RollupDay, Verification
-from feedback_app.services import periods, reports, rollups
+from feedback_app.services import periods
+from feedback_app.services.reporting import reports, rollups
 
 from . import factories
 

@@ -3,7 +3,7 @@ from datetime import time
 
 import pytest
 
-from feedback_app.services.schedule import ScheduleError, format_hours, parse_days, parse_hours
+from feedback_app.services.survey.schedule import ScheduleError, format_hours, parse_days, parse_hours
 
 
 def test_indonesian_and_english_day_ranges():

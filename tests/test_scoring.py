@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedback_app.services.scoring import (
+from feedback_app.services.reporting.scoring import (
     ElementTotal, grade, minimum_sample, officer_score, round2, skm_index,
 )
 

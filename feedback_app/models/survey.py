@@ -99,7 +99,7 @@ class Response(Base):
         Index("ix_responses_sp_submitted", "service_point_id", "submitted_at"),
         Index("ix_responses_staff_submitted", "staff_id", "submitted_at"),
         Index("ix_responses_submitted", "submitted_at"),  # regency-wide ranges and rollup refreshes
-        # the few flagged responses, for the review list and its open count (services/integrity.py)
+        # the few flagged responses, for the review list and its open count (services/integrity/flags.py)
         Index("ix_responses_flagged", "unit_id", "submitted_at", sqlite_where=text(FLAGGED),
               postgresql_where=text(FLAGGED)),
         CheckConstraint("age IS NULL OR (age >= 10 AND age <= 120)", name="age_range"),
@@ -129,7 +129,7 @@ class Response(Base):
     # from scores until a unit head or HR reviews it.
     integrity_flags: Mapped[str] = mapped_column(String(200), default="")
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The review of the flags (services/integrity.py): when, by whom, why; None while the flags are open.
+    # The review of the flags (services/integrity/flags.py): when, by whom, why; None while the flags are open.
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     review_note: Mapped[str | None] = mapped_column(String(500))

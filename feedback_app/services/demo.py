@@ -14,7 +14,7 @@ from ..models import (
     Unit, Verification,
 )
 from .clock import zone
-from .questionnaires import ensure_standard_questionnaire
+from .survey.questionnaires import ensure_standard_questionnaire
 
 KECAMATAN = (  # code, name, population 2020 (domain.md section 5)
     ("MSM", "Mersam", 33393), ("MTB", "Muara Tembesi", 34636), ("MBL", "Muara Bulian", 69733),
@@ -151,7 +151,7 @@ def seed_demo(months: int = 6, seed: int = 2026, until: date | None = None, load
                      [(f"KEC-{kcode}-01", "Pelayanan Administrasi Terpadu Kecamatan (PATEN)",
                        ["Surat keterangan", "Rekomendasi"], OFFICE, max(1, round(3 * scale)))], False))
 
-    from .schedule import parse_hours
+    from .survey.schedule import parse_hours
 
     types: dict[str, ServiceType] = {}
     used_nips: set[str] = set()
@@ -295,7 +295,7 @@ DEMO_PASSWORD = "demo-batanghari"
 def create_demo_accounts() -> list[tuple[str, str]]:
     """Sign-ins for trying the dashboards on the demo regency, one per role."""
     from ..models import Role
-    from . import accounts
+    from .organisation import accounts
 
     first_officer = db.session.scalars(
         select(Staff).join(DutyShift, DutyShift.staff_id == Staff.id)

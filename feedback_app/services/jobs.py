@@ -24,9 +24,12 @@ from ..models import (
     Answer, FollowUpContact, FollowUpItem, FollowUpPlan, JobLatch, JobRun, OutboxMessage, Question, Response, Role,
     User,
 )
-from . import aggregates, cycle, integrity, periods, rollups
+from . import periods
 from .clock import now_utc, to_local
-from .counters import unit_ids_of
+from .integrity import flags
+from .performance import cycle
+from .reporting import aggregates, rollups
+from .survey.counters import unit_ids_of
 
 
 class AlreadyDone(Exception):
@@ -78,7 +81,7 @@ def refresh_rollups(cfg) -> str:
 
 
 def scan_integrity(cfg, now: datetime | None = None) -> str:
-    flagged = integrity.scan(cfg, now)
+    flagged = flags.scan(cfg, now)
     return "; ".join(f"{flag}: {len(ids)} responses flagged" for flag, ids in flagged.items()) or "no new bursts"
 
 

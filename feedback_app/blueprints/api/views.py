@@ -6,10 +6,13 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import PerformancePeriod, Role, ServicePoint, Unit
-from ...services import accounts, audit, cycle, dashboards, exports, hr_export, periods, reports, rollups
-from ...services.counters import unit_ids_of
-from ...services.scoring import round2
-from ...services.staff import staff_keys
+from ...services import audit, periods
+from ...services.organisation import accounts
+from ...services.organisation.staff import staff_keys
+from ...services.performance import cycle, hr_export
+from ...services.reporting import dashboards, exports, reports, rollups
+from ...services.reporting.scoring import round2
+from ...services.survey.counters import unit_ids_of
 from . import bp
 from .openapi import document
 

@@ -8,7 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ...extensions import limiter
-from ...services import accounts, audit, responses
+from ...services import audit
+from ...services.organisation import accounts
+from ...services.survey import responses
 from . import bp
 
 

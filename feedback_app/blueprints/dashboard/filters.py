@@ -9,9 +9,9 @@ from flask import current_app
 from flask_babel import get_locale
 
 from ...services.clock import to_local
-from ...services.dashboards import ElementRow
-from ...services.nip import format_nip
-from ...services.scoring import round2
+from ...services.organisation.nip import format_nip
+from ...services.reporting.dashboards import ElementRow
+from ...services.reporting.scoring import round2
 from .. import say
 from . import bp
 

@@ -10,14 +10,15 @@ from ...extensions import db
 from ...models import (
     Nomination, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating, Role, ServicePoint, Staff, Unit,
 )
-from ...services import (
-    accounts, audit, clock, cycle, dashboards, documents, exports, integrity, performance, periods, plans, reports,
-    rollups,
-)
-from ...services.performance import PerformanceError
-from ...services.counters import unit_ids_of
-from ...services.scoring import minimum_sample
-from ...services.staff import staff_keys
+from ...services import audit, clock, periods
+from ...services.integrity import flags
+from ...services.organisation import accounts
+from ...services.organisation.staff import staff_keys
+from ...services.performance import appraisal, cycle
+from ...services.performance.appraisal import PerformanceError
+from ...services.reporting import dashboards, documents, exports, plans, reports, rollups
+from ...services.reporting.scoring import minimum_sample
+from ...services.survey.counters import unit_ids_of
 from .. import say
 from ..downloads import download
 from . import bp
@@ -96,9 +97,9 @@ def counter(code: str):
 
 def _open_flags(scope: reports.Scope, period: periods.Period) -> int | None:
     """Flagged responses awaiting review, for those who review them (unit heads, HR, administrators)."""
-    if current_user.role not in integrity.REVIEWERS:
+    if current_user.role not in flags.REVIEWERS:
         return None
-    return integrity.open_count(scope, *period.bounds_utc(current_app.config["TIMEZONE"]))
+    return flags.open_count(scope, *period.bounds_utc(current_app.config["TIMEZONE"]))
 
 
 @bp.get("/officer/<int:staff_id>")
@@ -147,19 +148,19 @@ def _page_number() -> int:
 def integrity_list(kind: str, code: str, error: tuple[int, str] | None = None, values: dict | None = None):
     """Flagged responses of a unit or counter in a period: open ones first (oldest first), or all; each with a
     form to count it or keep it excluded, with a reason."""
-    if current_user.role not in integrity.REVIEWERS:
+    if current_user.role not in flags.REVIEWERS:
         _refuse(f"{kind}:{code}:integrity")
     scope, title, _unit, _point = _scope_of(kind, code)
     period, page = _period(), _page_number()
     start, end = period.bounds_utc(current_app.config["TIMEZONE"])
     show_all = request.args.get("all") == "1"
     try:
-        rows, total = integrity.flagged(scope, start, end, not show_all, page)
+        rows, total = flags.flagged(scope, start, end, not show_all, page)
     except reports.PageOutOfRange as refused:
         abort(404, description=say(refused))
     html = render_template("dashboard/integrity.html", rows=rows, total=total, page=page, period=period,
                            title=title, kind=kind, code=code, show_all=show_all, error=error,
-                           values=values or {}, reason_max=integrity.REASON_MAX)
+                           values=values or {}, reason_max=flags.REASON_MAX)
     return html, (400 if error else 200)
 
 
@@ -170,11 +171,11 @@ def integrity_review(kind: str, code: str, response_id: int):
     _scope_of(kind, code)
     values = {"decision": request.form.get("decision", ""), "reason": request.form.get("reason", "")[:2000]}
     try:
-        integrity.review(current_user._get_current_object(), response_id, values["decision"], values["reason"],
+        flags.review(current_user._get_current_object(), response_id, values["decision"], values["reason"],
                          accounts.visible_unit_ids(current_user), current_app.config["TIMEZONE"])
-    except integrity.NotInScope:
+    except flags.NotInScope:
         abort(404)
-    except integrity.ReviewRefused as refused:
+    except flags.ReviewRefused as refused:
         return integrity_list(kind, code, (response_id, say(refused)), {response_id: values})
     flash(_("Response %(id)d: decision saved", id=response_id), "info")
     return redirect(url_for(".integrity_list", kind=kind, code=code, period=request.args.get("period"),
@@ -312,13 +313,13 @@ def performance_home():
     if current_user.role == Role.OFFICER:
         return _own_performance(row)
     visible = accounts.visible_unit_ids(current_user)
-    staff = performance.rateable_staff(current_user._get_current_object(), visible)
-    ratings = performance.ratings_of(row.id, [s.id for s in staff])
-    counts = performance.distribution(row.id, visible or set())
-    warnings = performance.distribution_warnings(counts, current_app.config["PREDIKAT_CAPS"])
+    staff = appraisal.rateable_staff(current_user._get_current_object(), visible)
+    ratings = appraisal.ratings_of(row.id, [s.id for s in staff])
+    counts = appraisal.distribution(row.id, visible or set())
+    warnings = appraisal.distribution_warnings(counts, current_app.config["PREDIKAT_CAPS"])
     return render_template("dashboard/ratings.html", row=row, label=cycle.as_period(row).label, staff=staff,
                            ratings=ratings, evidence=_evidence(row, staff), counts=counts,
-                           warnings=warnings, order=performance.PREDIKAT_ORDER, choices=cycle.recent(current_app.config, clock.now_utc()))
+                           warnings=warnings, order=appraisal.PREDIKAT_ORDER, choices=cycle.recent(current_app.config, clock.now_utc()))
 
 
 def _rating_target(token: str, staff_id: int) -> tuple[PerformancePeriod, Staff]:
@@ -342,10 +343,10 @@ def rate(token: str, staff_id: int):
     error, values = None, None
     if request.method == "POST":
         values = {"hasil_kerja": request.form.get("hasil_kerja", ""), "perilaku": request.form.get("perilaku", ""),
-                  "notes": {key: request.form.get(f"note_{key}", "") for key, _ in performance.BERAKHLAK}}
+                  "notes": {key: request.form.get(f"note_{key}", "") for key, _ in appraisal.BERAKHLAK}}
         rating_id = request.form.get("rating_id", "")
         try:
-            performance.save_rating(current_user._get_current_object(), row, person, values["hasil_kerja"],
+            appraisal.save_rating(current_user._get_current_object(), row, person, values["hasil_kerja"],
                                     values["perilaku"], values["notes"], accounts.visible_unit_ids(current_user),
                                     int(rating_id) if rating_id.isdigit() else None)
             flash(f"{person.name}: {_('saved')}", "info")
@@ -358,9 +359,9 @@ def rate(token: str, staff_id: int):
     page = render_template("dashboard/rate.html", row=row, label=cycle.as_period(row).label, person=person,
                            existing=existing, values=values, error=error,
                            evidence=_evidence(row, [person])[person.id],
-                           peers=performance.peer_view(row.id, person.id), matrix=performance.MATRIX,
-                           levels=performance.LEVEL_LABELS, berakhlak=performance.BERAKHLAK,
-                           notes_max=performance.NOTE_MAX)
+                           peers=appraisal.peer_view(row.id, person.id), matrix=appraisal.MATRIX,
+                           levels=appraisal.LEVEL_LABELS, berakhlak=appraisal.BERAKHLAK,
+                           notes_max=appraisal.NOTE_MAX)
     return page, (400 if error else 200)
 
 
@@ -379,9 +380,9 @@ def _own_performance(row: PerformancePeriod):
                                                                        PeerFeedback.reviewer_id == current_user.id)))
     return render_template("dashboard/own_performance.html", row=row, label=cycle.as_period(row).label, me=me,
                            summaries=summaries, nominations=mine, evidence=_evidence(row, [me])[me.id],
-                           peers=performance.peer_view(row.id, me.id),
-                           colleagues=performance.peers_of(current_user._get_current_object()), given=given,
-                           items=performance.PEER_ITEMS, periods_by_id={p.id: p for _, p in summaries})
+                           peers=appraisal.peer_view(row.id, me.id),
+                           colleagues=appraisal.peers_of(current_user._get_current_object()), given=given,
+                           items=appraisal.PEER_ITEMS, periods_by_id={p.id: p for _, p in summaries})
 
 
 @bp.post("/performance/<token>/peer/<int:staff_id>")
@@ -391,8 +392,8 @@ def peer_feedback(token: str, staff_id: int):
     row = _performance_period(token)
     person = db.session.get(Staff, staff_id)
     try:
-        performance.give_peer_feedback(current_user._get_current_object(), row, person,
-                                       {key: request.form.get(key) for key, _ in performance.PEER_ITEMS},
+        appraisal.give_peer_feedback(current_user._get_current_object(), row, person,
+                                       {key: request.form.get(key) for key, _ in appraisal.PEER_ITEMS},
                                        request.form.get("comment", ""))
         flash(_("Thank you; your feedback was saved."), "info")
     except PerformanceError as refused:

@@ -8,12 +8,14 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import (
-    AuditEvent, AwardCategory, Formula, JobRun, Nomination, OutboxMessage, PerformancePeriod, PerformanceSummary,
-    Role, Staff, Unit, User,
+    AuditEvent, AwardCategory, Formula, JobRun, Nomination, OutboxMessage, PerformancePeriod, PerformanceSummary, Role,
+    Staff, Unit, User,
 )
-from ...services import audit, awards, cycle, exports, hr_export, performance
+from ...services import audit
 from ...services.clock import now_utc
-from ...services.performance import PerformanceError
+from ...services.performance import appraisal, awards, cycle, hr_export
+from ...services.performance.appraisal import PerformanceError
+from ...services.reporting import exports
 from .. import say
 from ..downloads import download
 from . import bp
@@ -104,7 +106,7 @@ def period(token: str):
                                     .order_by(AwardCategory.code)).all()
     return render_template("hr/period.html", row=row, label=cycle.as_period(row).label, summaries=summaries,
                            nominations=awards.nominations(row.id), categories=categories,
-                           levels=performance.LEVEL_LABELS, today=cycle.today(current_app.config, now_utc()))
+                           levels=appraisal.LEVEL_LABELS, today=cycle.today(current_app.config, now_utc()))
 
 
 @bp.post("/nominations/<int:nomination_id>")
@@ -214,7 +216,7 @@ def formula():
         settings = {name: form.get(name, "") for name in ("predikat_weight", "citizen_weight", "peer_weight",
                                                           "officer_elements", "minimum", "prior_weight")}
         try:
-            performance.new_formula(_actor(), settings, form.get("note", ""), current_app.config)
+            appraisal.new_formula(_actor(), settings, form.get("note", ""), current_app.config)
             return redirect(url_for(".formula"))
         except PerformanceError as refused:
             error = say(refused)

@@ -5,9 +5,7 @@ import secrets
 import time
 from datetime import timedelta
 
-from flask import (
-    Response, abort, current_app, make_response, redirect, render_template, request, url_for,
-)
+from flask import Response, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
@@ -15,7 +13,9 @@ from sqlalchemy import select
 
 from ...extensions import db, limiter
 from ...models import Unit
-from ...services import clock, counters, dashboards, periods, qr, responses, survey
+from ...services import clock, periods
+from ...services.reporting import dashboards
+from ...services.survey import counters, qr, responses, survey
 from .. import say
 from . import bp
 from .messages import EDUCATION_LABELS, ERRORS, OCCUPATION_LABELS, SEX_LABELS

@@ -1,7 +1,7 @@
 """Satisfaction figures aggregated in SQL: per unit, per counter and per officer, for a period.
 
 Rows are never loaded into Python: the database returns sums and counts per element (and per counter or
-officer), and services.scoring turns those into NRR, IKM and grades. Responses excluded by integrity review
+officer), and scoring turns those into NRR, IKM and grades. Responses excluded by integrity review
 are left out everywhere.
 """
 from __future__ import annotations
@@ -12,12 +12,12 @@ from fractions import Fraction
 
 from sqlalchemy import func, literal, select
 
-from ..extensions import db
-from ..models import Response, ServicePoint, Staff
-from ..models.rollups import ELEMENT_CODES, RollupDay, RollupProfileDay
+from ...extensions import db
+from ...models import Response, ServicePoint, Staff
+from ...models.rollups import ELEMENT_CODES, RollupDay, RollupProfileDay
+from ..messages import N_, Refusal
+from ..periods import days_utc
 from . import aggregates, rollups
-from .messages import N_, Refusal
-from .periods import days_utc
 from .scoring import ElementTotal, Grade, OfficerScore, grade, officer_score, skm_index
 
 DEFAULT_OFFICER_ELEMENTS = ("U6", "U7")
@@ -364,7 +364,7 @@ class PageOutOfRange(Refusal, LookupError):
 def comments(scope: Scope, start: datetime, end: datetime, text: str = "", low_only: bool = False,
              followup_only: bool = False, page: int = 1, per_page: int = 50) -> tuple[list[CommentRow], int]:
     """Comments and follow-up requests, newest first, with each response's score; returns a page and the total."""
-    from ..models import FollowUpContact
+    from ...models import FollowUpContact
 
     conditions = conditions_for(scope, start, end)
     conditions.append((Response.comment.is_not(None)) | Response.followup_requested.is_(True))

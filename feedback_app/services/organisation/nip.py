@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..models.staff import AsnType
+from ...models.staff import AsnType
 
 
 @dataclass

@@ -8,12 +8,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import AwardCategory, Nomination, PerformancePeriod, PerformanceSummary, Staff, User
-from . import audit
-from .clock import now_utc
-from .messages import N_
-from .performance import ASN_TYPES, PREDIKAT_ORDER, PREDIKAT_PERCENT, PerformanceError
+from ...extensions import db
+from ...models import AwardCategory, Nomination, PerformancePeriod, PerformanceSummary, Staff, User
+from .. import audit
+from ..clock import now_utc
+from ..messages import N_
+from .appraisal import ASN_TYPES, PREDIKAT_ORDER, PREDIKAT_PERCENT, PerformanceError
 
 DEFAULT_CATEGORIES = (
     {"code": "PELAYAN_PUBLIK_TERBAIK", "name": "Pelayan Publik Terbaik", "period_kind": "quarter", "per_unit": True,
@@ -255,7 +255,7 @@ def certificate_list_pdf(region: str, period_label: str, rows: list[Nomination],
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from .nip import format_nip
+    from ..organisation.nip import format_nip
 
     styles = getSampleStyleSheet()
     buffer = io.BytesIO()

@@ -11,10 +11,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Nomination, PerformancePeriod, PerformanceSummary, Staff, Unit
-from . import exports
-from .performance import LEVEL_LABELS
+from ...extensions import db
+from ...models import Nomination, PerformancePeriod, PerformanceSummary, Staff, Unit
+from ..reporting import exports
+from .appraisal import LEVEL_LABELS
 
 HEADERS = ("NIP", "Nama", "Unit kerja", "Jabatan", "Jenis ASN", "Jumlah responden", "Skor warga",
            "Batas bawah 95%", "Batas atas 95%", "Skor warga disesuaikan", "Data cukup", "Hasil kerja",

@@ -6,13 +6,11 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Date, bindparam, cast, delete, func, insert, literal, select
 
-from ..extensions import db
-from ..models import Response
-from ..models.rollups import (
-    ELEMENT_CODES, RollupDay, RollupMonth, RollupProfileDay, RollupProfileMonth, RollupState,
-)
+from ...extensions import db
+from ...models import Response
+from ...models.rollups import ELEMENT_CODES, RollupDay, RollupMonth, RollupProfileDay, RollupProfileMonth, RollupState
+from ..clock import now_utc
 from . import aggregates
-from .clock import now_utc
 
 CODES = [c.lower() for c in ELEMENT_CODES]
 

@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, literal_column, select
 
-from ..extensions import db
-from ..models import PerformancePeriod, Response, Role, ServicePoint, Staff, User
-from . import aggregates, audit, rollups
-from .clock import now_utc, to_local
-from .messages import N_, Refusal
-from .reports import PageOutOfRange, Scope, conditions_for
+from ...extensions import db
+from ...models import PerformancePeriod, Response, Role, ServicePoint, Staff, User
+from .. import audit
+from ..clock import now_utc, to_local
+from ..messages import N_, Refusal
+from ..reporting import aggregates, rollups
+from ..reporting.reports import PageOutOfRange, Scope, conditions_for
 
 # raised on submit (survey, responses), then by the scheduled scan below
 FLAGS = ("too_fast", "honeypot", "bad_token", "stale_form", "outside_hours", "burst_officer", "burst_device")

@@ -13,9 +13,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, and_, case, cast, func, literal, literal_column, select
 
-from ..models import Answer, Question, Response
-from ..models.rollups import ELEMENT_CODES
-from .clock import zone
+from ...models import Answer, Question, Response
+from ...models.rollups import ELEMENT_CODES
+from ..clock import zone
 
 AGE_BANDS = ((0, 24, "< 25"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "45-54"), (55, 200, "55+"))
 PROFILE_DIMENSIONS = ("sex", "age", "education", "occupation", "service_type")

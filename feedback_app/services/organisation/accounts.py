@@ -7,11 +7,11 @@ import secrets
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
-from ..models import ApiToken, Role, Unit, User
-from . import audit
-from .clock import now_utc
-from .counters import unit_ids_of
+from ...extensions import db
+from ...models import ApiToken, Role, Unit, User
+from .. import audit
+from ..clock import now_utc
+from ..survey.counters import unit_ids_of
 from .staff import find_staff
 
 MIN_PASSWORD = 10

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Question, Questionnaire, Unit
+from ...extensions import db
+from ...models import Question, Questionnaire, Unit
 
 STANDARD_CODE = "SKM-2017"
 

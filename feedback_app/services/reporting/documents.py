@@ -15,7 +15,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from ..models import FollowUpPlan, Question
+from ...models import FollowUpPlan, Question
 from . import reports
 from .dashboards import Dashboard
 from .scoring import PRINTED_WEIGHT, minimum_sample, round2
@@ -247,11 +247,11 @@ def gather(unit, period, policy, region: str) -> ReportInput:
     """Collect the report's inputs for a unit and its sub-units (flagged responses left out, as in every figure)."""
     from sqlalchemy import select
 
-    from ..extensions import db
-    from ..models import ServicePoint
+    from ...extensions import db
+    from ...models import ServicePoint
+    from ..survey.counters import unit_ids_of
+    from ..survey.questionnaires import questionnaire_for_unit
     from . import dashboards, exports, plans
-    from .counters import unit_ids_of
-    from .questionnaires import questionnaire_for_unit
 
     ids = tuple(unit_ids_of(unit))
     scope = reports.Scope(ids)

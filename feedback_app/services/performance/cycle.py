@@ -8,16 +8,19 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     Formula, Nomination, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating, Response, Staff, Unit, User,
 )
-from . import audit, awards, integrity, periods, reports, rollups
-from .messages import N_
-from .clock import now_utc, to_local
-from .nip import appointment_month
-from .performance import ASN_TYPES, PerformanceError, apply, compute, current_formula, validate_formula
-from .scoring import OfficerScore, officer_score
+from .. import audit, periods
+from ..clock import now_utc, to_local
+from ..integrity import flags
+from ..messages import N_
+from ..organisation.nip import appointment_month
+from ..reporting import reports, rollups
+from ..reporting.scoring import OfficerScore, officer_score
+from . import awards
+from .appraisal import ASN_TYPES, PerformanceError, apply, compute, current_formula, validate_formula
 
 
 def today(cfg, now: datetime) -> date:
@@ -110,9 +113,9 @@ def summary_inputs(period_row: PerformancePeriod, cfg, formula: dict) -> dict[in
         select(PeerFeedback.staff_id, func.count(),
                func.sum(PeerFeedback.service + PeerFeedback.harmony + PeerFeedback.collaboration))
         .where(PeerFeedback.period_id == period_row.id).group_by(PeerFeedback.staff_id))}
-    flags = dict(db.session.execute(
+    open_flags = dict(db.session.execute(
         select(Response.staff_id, func.count()).where(*reports.conditions_for(reports.Scope(None), start, end, True),
-                                                      integrity.FLAGGED, Response.reviewed_at.is_(None))
+                                                      flags.FLAGGED, Response.reviewed_at.is_(None))
         .group_by(Response.staff_id)).all())
     staff = db.session.scalars(select(Staff).where(
         Staff.asn_type.in_(ASN_TYPES), Staff.active.is_(True) | Staff.id.in_(list(ratings) or [0]))
@@ -130,7 +133,7 @@ def summary_inputs(period_row: PerformancePeriod, cfg, formula: dict) -> dict[in
             "rating": {"hasil_kerja": rating.hasil_kerja, "perilaku": rating.perilaku,
                        "predikat": rating.predikat} if rating else None,
             "peer": {"n": peer_n, "points": int(points or 0)},
-            "open_flags": int(flags.get(person.id, 0)),
+            "open_flags": int(open_flags.get(person.id, 0)),
             "disciplinary": bool(person.disciplinary_note),
             "service_years": _service_years(person, period.last),
         }

@@ -9,8 +9,8 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import DutyShift, Questionnaire, ServicePoint, Staff, Unit
+from ...extensions import db
+from ...models import DutyShift, Questionnaire, ServicePoint, Staff, Unit
 from .questionnaires import questionnaire_for_unit
 
 

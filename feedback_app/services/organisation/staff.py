@@ -5,8 +5,8 @@ import io
 
 from sqlalchemy import func, or_, select
 
-from ..extensions import db
-from ..models import Staff
+from ...extensions import db
+from ...models import Staff
 
 PHOTO_SIZE = 96  # pixels; shown at 48 px, sharp on 2x screens
 

@@ -12,8 +12,8 @@ from functools import lru_cache
 
 from sqlalchemy import insert, select
 
-from ..extensions import db
-from ..models import Answer, FollowUpContact, Response, Verification
+from ...extensions import db
+from ...models import Answer, FollowUpContact, Response, Verification
 from .counters import CounterContext
 from .survey import Submission
 

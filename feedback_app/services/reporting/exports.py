@@ -11,13 +11,13 @@ from fractions import Fraction
 
 from sqlalchemy import case, func, select
 
-from ..extensions import db
-from ..models import Answer, FollowUpContact, Question, Response, ServicePoint, ServiceType, Staff, Unit
+from ...extensions import db
+from ...models import Answer, FollowUpContact, Question, Response, ServicePoint, ServiceType, Staff, Unit
+from ..clock import to_local
+from ..survey.survey import PHONE_RE
 from . import aggregates, reports
-from .clock import to_local
 from .dashboards import Dashboard
 from .scoring import round2
-from .survey import PHONE_RE
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import AsnType, DutyShift, OpeningHours, ServicePoint, ServiceType, Staff, Unit
+from ...extensions import db
+from ...models import AsnType, DutyShift, OpeningHours, ServicePoint, ServiceType, Staff, Unit
+from ..survey.schedule import ScheduleError, parse_days, parse_hours, parse_time
 from .nip import check_nip, normalise_nip
-from .schedule import ScheduleError, parse_days, parse_hours, parse_time
 
 TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # table: (required columns, optional columns)

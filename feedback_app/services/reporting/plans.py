@@ -5,11 +5,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import FollowUpItem, FollowUpPlan, Unit, User
-from . import audit
-from .messages import N_, Refusal
-from .questionnaires import ELEMENTS_BY_CODE
+from ...extensions import db
+from ...models import FollowUpItem, FollowUpPlan, Unit, User
+from .. import audit
+from ..messages import N_, Refusal
+from ..survey.questionnaires import ELEMENTS_BY_CODE
 
 MAX_ITEMS = 9
 
@@ -36,8 +36,8 @@ class PlanError(ValueError):
 
 def starting_lines(unit: Unit, period, tz_name: str, rollup=None) -> list[PlanLine]:
     """The lines a plan shows: the saved ones, or for a new plan the three weakest elements of the period."""
+    from ..survey.counters import unit_ids_of
     from . import reports
-    from .counters import unit_ids_of
 
     saved = get_plan(unit, period.token)
     if saved and saved.items:

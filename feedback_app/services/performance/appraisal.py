@@ -11,16 +11,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import (
-    AsnType, Formula, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating, Role, Staff, User,
-)
-from ..models.performance import RATING_LEVELS
-from ..models.rollups import ELEMENT_CODES
-from . import audit
-from .clock import now_utc
-from .messages import N_, Refusal
-from .scoring import officer_score
+from ...extensions import db
+from ...models import AsnType, Formula, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating, Role, Staff, User
+from ...models.performance import RATING_LEVELS
+from ...models.rollups import ELEMENT_CODES
+from .. import audit
+from ..clock import now_utc
+from ..messages import N_, Refusal
+from ..reporting.scoring import officer_score
 
 LEVEL_LABELS = {"above": "Di Atas Ekspektasi", "meets": "Sesuai Ekspektasi", "below": "Di Bawah Ekspektasi"}
 

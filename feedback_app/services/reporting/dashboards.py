@@ -6,11 +6,11 @@ from fractions import Fraction
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Question, ServicePoint, ServiceType, Unit
+from ...extensions import db
+from ...models import Question, ServicePoint, ServiceType, Unit
+from ..periods import Period
+from ..survey.counters import unit_ids_under
 from . import reports, rollups
-from .counters import unit_ids_under
-from .periods import Period
 from .scoring import Grade, OfficerScore, grade
 
 
