@@ -62,6 +62,9 @@ class Defaults:
     # versions are made with `flask performance formula`), and the predikat share above which a unit is warned.
     PERFORMANCE_PERIOD_KINDS = ("quarter", "year")
     PERIOD_GRACE_DAYS = 5
+    # Periods are opened only by HR (a POST, audited) and the scheduler, never by a page; one that ended longer
+    # ago than this cannot be opened (a closed one is reopened instead), nor one that has not begun.
+    PERIOD_OPEN_MAX_AGE_DAYS = 366
     PERFORMANCE_FORMULA = {"predikat_weight": 0.5, "citizen_weight": 0.5, "peer_weight": 0.0}
     PREDIKAT_CAPS = {"Sangat Baik": 0.7}
     # Contact details of citizens who asked for follow-up are deleted this many days after consent.

@@ -283,19 +283,18 @@ def report(code: str):
 # --- performance: unit heads rate their staff, officers see their own summaries and give peer feedback ----------
 
 def _performance_period(token: str | None = None) -> PerformancePeriod:
-    """The performance period asked for; by default the last ended period of the main kind while it is not closed
-    (ratings are due), else the current one. An unknown or unused one is a 400 with the reason."""
-    cfg = current_app.config
-    if not token:
-        kind = "quarter" if "quarter" in cfg["PERFORMANCE_PERIOD_KINDS"] else cfg["PERFORMANCE_PERIOD_KINDS"][0]
-        current = periods.containing(kind, clock.to_local(clock.now_utc(), cfg["TIMEZONE"]).date())
-        ended = current.previous(1)[0]
-        row = cycle.find(ended.token)
-        token = ended.token if row is None or row.state != "closed" else current.token
+    """The performance period asked for, or the one the pages open on (cycle.default_period). Pages only read
+    periods: one that was never opened is a 404 saying so, a token that is not a period a 400."""
     try:
-        return cycle.ensure(token[:24], cfg)
+        row = cycle.lookup(token) if token else cycle.default_period(current_app.config, clock.now_utc())
+    except cycle.PeriodMissing as missing:
+        abort(404, description=say(missing))
     except PerformanceError as error:
         abort(400, description=say(error))
+    if row is None:
+        abort(404, description=_("No performance period has been opened yet: the scheduler opens the current ones, "
+                                 "and BKPSDM can open one on its periods page."))
+    return row
 
 
 def _evidence(period_row: PerformancePeriod, people: list[Staff]) -> dict:

@@ -57,9 +57,10 @@ def periods():
 
 @bp.post("/periods/open")
 def open_period():
-    """Start a period by its token (e.g. 2026-Q4) so unit heads can rate in it."""
+    """Open a period by its token (e.g. 2026-Q4) so unit heads can rate in it (audited; an existing one opens
+    its page)."""
     try:
-        row = cycle.ensure(request.form.get("token", "").strip()[:24], current_app.config)
+        row = cycle.ensure(request.form.get("token", "").strip()[:24], current_app.config, actor=_actor())
     except PerformanceError as error:
         flash(say(error), "error")
         return redirect(url_for(".periods"))
