@@ -12,6 +12,7 @@ from ...models import (
 )
 from ...services import audit, clock, periods
 from ...services.integrity import flags
+from ...services.messages import N_
 from ...services.organisation import accounts
 from ...services.organisation.staff import staff_keys
 from ...services.performance import appraisal, cycle
@@ -329,6 +330,11 @@ def _rating_target(token: str, staff_id: int) -> tuple[PerformancePeriod, Staff]
     visible = accounts.visible_unit_ids(current_user)
     if person is None or person.unit_id not in (visible or set()) or person.id == current_user.staff_id:
         _refuse(f"rating:{token[:24]}:{staff_id}")
+    if person.asn_type not in appraisal.ASN_TYPES:  # the form is not offered: only ASN are rated
+        refused = PerformanceError(N_("only ASN (PNS, PPPK) are rated; this staff member is not one"))
+        audit.record("rating.refused", current_user._get_current_object(), f"rating:{row.token}:{person.id}",
+                     detail=str(refused))
+        abort(404, description=say(refused))
     return row, person
 
 

@@ -278,20 +278,40 @@ def distribution_warnings(counts: dict[str, int], caps: dict[str, float]) -> lis
 
 # --- peer feedback -------------------------------------------------------------------------------------------------
 
+def supervises(supervisor: Staff, person: Staff) -> bool:
+    """Whether a staff member is in the supervisor line above another: linked to an active unit head account
+    whose units (the unit and its sub-units) include the other's unit."""
+    from ..survey.counters import unit_ids_of
+
+    heads = db.session.scalars(select(User.unit_id).where(User.role == Role.UNIT_HEAD, User.active.is_(True),
+                                                          User.staff_id == supervisor.id,
+                                                          User.unit_id.is_not(None))).all()
+    return any(person.unit_id in unit_ids_of(unit_id) for unit_id in heads)
+
+
 def peers_of(user: User) -> list[Staff]:
-    """Colleagues an officer may give feedback to: active staff of the same unit, not themselves."""
-    if user.staff is None:
+    """Colleagues an officer may give feedback to: active staff of the same unit, not themselves and not in a
+    supervisor line with them (supervisors rate; their feedback would not be a peer's)."""
+    if user.staff is None or user.role != Role.OFFICER:
         return []
-    return db.session.scalars(select(Staff).where(Staff.unit_id == user.staff.unit_id, Staff.active.is_(True),
-                                                  Staff.id != user.staff_id).order_by(Staff.name)).all()
+    colleagues = db.session.scalars(select(Staff).where(Staff.unit_id == user.staff.unit_id, Staff.active.is_(True),
+                                                        Staff.id != user.staff_id).order_by(Staff.name)).all()
+    return [c for c in colleagues if not supervises(user.staff, c) and not supervises(c, user.staff)]
 
 
 def give_peer_feedback(actor: User, period: PerformancePeriod, staff: Staff | None, scores: dict, comment: str
                        ) -> PeerFeedback:
-    """One colleague's feedback; refused (audited) outside the unit, for oneself, twice, or in a closed period."""
+    """One colleague's feedback; refused (audited) from anyone but an officer, outside the unit, for oneself,
+    between a supervisor and their staff (either way), twice, or in a closed period."""
     target = f"peer:{period.token}:{staff.id if staff else '?'}"
+    if actor.role != Role.OFFICER:
+        _refuse("peer.refused", actor, target, N_("peer feedback is given by officers to colleagues; supervisors "
+                                                  "rate their staff instead"))
     if staff is None or actor.staff is None or staff.unit_id != actor.staff.unit_id or staff.id == actor.staff_id:
         _refuse("peer.refused", actor, target, N_("feedback goes only to colleagues in your own unit"))
+    if supervises(actor.staff, staff) or supervises(staff, actor.staff):
+        _refuse("peer.refused", actor, target, N_("peer feedback is only between colleagues, not between a "
+                                                  "supervisor and their staff"))
     if period.state == "closed":
         _refuse("peer.refused", actor, target, N_("%(period)s is closed"), period=period.token)
     if db.session.scalar(select(PeerFeedback.id).where(PeerFeedback.period_id == period.id,

@@ -173,7 +173,7 @@ def summary_inputs(period_row: PerformancePeriod, cfg, formula: dict) -> dict[in
         .where(PeerFeedback.period_id == period_row.id).group_by(PeerFeedback.staff_id))}
     open_flags = dict(db.session.execute(
         select(Response.staff_id, func.count()).where(*reports.conditions_for(reports.Scope(None), start, end, True),
-                                                      flags.FLAGGED, Response.reviewed_at.is_(None))
+                                                      *flags.OPEN_FLAG)
         .group_by(Response.staff_id)).all())
     staff = db.session.scalars(select(Staff).where(
         Staff.asn_type.in_(ASN_TYPES), Staff.active.is_(True) | Staff.id.in_(list(ratings) or [0]))
