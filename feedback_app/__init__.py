@@ -96,6 +96,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per audience."""
+    from .blueprints import params
     from .blueprints.api import bp as api_bp
     from .blueprints.auth import bp as auth_bp
     from .blueprints.dashboard import bp as dashboard_bp
@@ -103,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints.public import bp as public_bp
     from .extensions import csrf
 
+    params.init_app(app)  # the <id:...> converter first: routes resolve their converters as they are added
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/staff")
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")

@@ -10,7 +10,7 @@ from ...extensions import db
 from ...models import (
     Nomination, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating, Role, ServicePoint, Staff, Unit,
 )
-from ...services import audit, clock, periods
+from ...services import audit, clock, parsing, periods
 from ...services.integrity import flags
 from ...services.messages import N_
 from ...services.organisation import accounts
@@ -20,7 +20,7 @@ from ...services.performance.appraisal import PerformanceError
 from ...services.reporting import dashboards, documents, exports, plans, reports, rollups
 from ...services.reporting.scoring import minimum_sample
 from ...services.survey.counters import unit_ids_of
-from .. import say
+from .. import params, say
 from ..downloads import download
 from . import bp
 
@@ -44,6 +44,18 @@ def _refuse(target: str):
     """Out of scope: 404 (nothing is revealed) and an audit row."""
     audit.record("access.denied", current_user._get_current_object(), target, detail=request.path)
     abort(404)
+
+
+def _unit_by_code(code: str) -> Unit | None:
+    """The unit with this code (a text that cannot be a code finds none)."""
+    found = parsing.code(code)
+    return db.session.scalars(select(Unit).where(Unit.code == found)).first() if found else None
+
+
+def _counter_by_code(code: str) -> ServicePoint | None:
+    """The counter with this code (a text that cannot be a code finds none)."""
+    found = parsing.code(code)
+    return db.session.scalars(select(ServicePoint).where(ServicePoint.code == found)).first() if found else None
 
 
 def _unit_in_scope(unit: Unit | None, target: str) -> Unit:
@@ -73,8 +85,7 @@ def home():
 @login_required
 def unit(code: str):
     """A unit and its sub-units: IKM, elements, counters, officers, sub-units and trend."""
-    found = db.session.scalars(select(Unit).where(Unit.code == code.upper())).first()
-    found = _unit_in_scope(found, f"unit:{code}")
+    found = _unit_in_scope(_unit_by_code(code), f"unit:{code[:40]}")
     period = _period()
     scope = reports.Scope(tuple(unit_ids_of(found)))
     board = dashboards.build(found.name, scope, period, _policy(), sub_units=list(found.children))
@@ -88,8 +99,8 @@ def unit(code: str):
 @login_required
 def counter(code: str):
     """One counter: its IKM, elements, the officers who served there and its trend."""
-    point = db.session.scalars(select(ServicePoint).where(ServicePoint.code == code.upper())).first()
-    _unit_in_scope(point.unit if point else None, f"counter:{code}")
+    point = _counter_by_code(code)
+    _unit_in_scope(point.unit if point else None, f"counter:{code[:40]}")
     scope, period = reports.Scope((point.unit_id,), service_point_id=point.id), _period()
     board = dashboards.build(point.name, scope, period, _policy())
     return render_template("dashboard/unit.html", board=board, unit=point.unit, counter=point,
@@ -103,7 +114,7 @@ def _open_flags(scope: reports.Scope, period: periods.Period) -> int | None:
     return flags.open_count(scope, *period.bounds_utc(current_app.config["TIMEZONE"]))
 
 
-@bp.get("/officer/<int:staff_id>")
+@bp.get("/officer/<id:staff_id>")
 @login_required
 def officer(staff_id: int):
     """One officer's results: officers see only their own; unit heads those of their units."""
@@ -126,7 +137,7 @@ def comments(kind: str, code: str):
     scope, title, _, _ = _scope_of(kind, code)
     period = _period()
     start, end = period.bounds_utc(current_app.config["TIMEZONE"])
-    page = _page_number()
+    page = params.page_arg()
     filters = {"q": request.args.get("q", "")[:100], "low": request.args.get("low") == "1",
                "followup": request.args.get("followup") == "1"}
     try:
@@ -137,13 +148,6 @@ def comments(kind: str, code: str):
                            title=title, kind=kind, code=code, filters=filters)
 
 
-def _page_number() -> int:
-    page = request.args.get("page", "1")
-    if not page.isdigit():
-        abort(400, description=_("page '%(page)s' is not a page number", page=page[:20]))
-    return int(page)
-
-
 @bp.get("/<kind>/<code>/integrity")
 @login_required
 def integrity_list(kind: str, code: str, error: tuple[int, str] | None = None, values: dict | None = None):
@@ -152,7 +156,7 @@ def integrity_list(kind: str, code: str, error: tuple[int, str] | None = None, v
     if current_user.role not in flags.REVIEWERS:
         _refuse(f"{kind}:{code}:integrity")
     scope, title, _unit, _point = _scope_of(kind, code)
-    period, page = _period(), _page_number()
+    period, page = _period(), params.page_arg()
     start, end = period.bounds_utc(current_app.config["TIMEZONE"])
     show_all = request.args.get("all") == "1"
     try:
@@ -165,7 +169,7 @@ def integrity_list(kind: str, code: str, error: tuple[int, str] | None = None, v
     return html, (400 if error else 200)
 
 
-@bp.post("/<kind>/<code>/integrity/<int:response_id>")
+@bp.post("/<kind>/<code>/integrity/<id(big=True):response_id>")
 @login_required
 def integrity_review(kind: str, code: str, response_id: int):
     """A reviewer's decision on one flagged response; a refused one shows the list again with the reason kept."""
@@ -186,12 +190,11 @@ def integrity_review(kind: str, code: str, response_id: int):
 def _scope_of(kind: str, code: str) -> tuple[reports.Scope, str, Unit | None, ServicePoint | None]:
     """The scope of a unit or counter page, checked against the signed-in user."""
     if kind == "unit":
-        found = _unit_in_scope(db.session.scalars(select(Unit).where(Unit.code == code.upper())).first(),
-                               f"unit:{code}")
+        found = _unit_in_scope(_unit_by_code(code), f"unit:{code[:40]}")
         return reports.Scope(tuple(unit_ids_of(found))), found.name, found, None
     if kind == "counter":
-        point = db.session.scalars(select(ServicePoint).where(ServicePoint.code == code.upper())).first()
-        _unit_in_scope(point.unit if point else None, f"counter:{code}")
+        point = _counter_by_code(code)
+        _unit_in_scope(point.unit if point else None, f"counter:{code[:40]}")
         return reports.Scope((point.unit_id,), service_point_id=point.id), point.name, point.unit, point
     abort(404)
 
@@ -207,7 +210,7 @@ def export_tables(kind: str, code: str, fmt: str):
     board = dashboards.build(title, scope, period, _policy(),
                              sub_units=list(found_unit.children) if kind == "unit" else None)
     tables = exports.dashboard_tables(board, staff_keys([o.staff_id for o in board.officers]))
-    filename = f"skm-{code.lower()}-{period.token}"
+    filename = f"skm-{(point or found_unit).code.lower()}-{period.token}"
     if fmt == "xlsx":
         return download(exports.to_xlsx([(t.name, t.headers, t.rows, t.text_columns) for t in tables]),
                         f"{filename}.xlsx")
@@ -226,11 +229,11 @@ def export_responses(kind: str, code: str, fmt: str):
     """Every response in scope and period, one row each (flagged ones included and marked)."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    scope, _, _, _ = _scope_of(kind, code)
+    scope, _, found_unit, point = _scope_of(kind, code)
     period = _period()
     start, end = period.bounds_utc(current_app.config["TIMEZONE"])
     rows = exports.response_rows(scope, start, end, current_app.config["TIMEZONE"])
-    filename = f"skm-responden-{code.lower()}-{period.token}"
+    filename = f"skm-responden-{(point or found_unit).code.lower()}-{period.token}"
     if fmt == "xlsx":
         return download(exports.to_xlsx([("Responden", exports.RESPONSE_HEADERS, rows,
                                           exports.RESPONSE_TEXT_COLUMNS)]), f"{filename}.xlsx")
@@ -238,7 +241,7 @@ def export_responses(kind: str, code: str, fmt: str):
 
 
 def _plan_lines(form) -> list[plans.PlanLine]:
-    count = min(int(form.get("lines", "0")) if form.get("lines", "0").isdigit() else 0, plans.MAX_ITEMS + 3)
+    count = params.form_whole("lines", 0, 0, plans.MAX_ITEMS + 3)
     return [plans.PlanLine(form.get(f"element{i}", ""), form.get(f"programme{i}", ""), form.get(f"quarter{i}", ""),
                            form.get(f"responsible{i}", ""), form.get(f"progress{i}", "")) for i in range(1, count + 1)]
 
@@ -247,7 +250,7 @@ def _plan_lines(form) -> list[plans.PlanLine]:
 @login_required
 def plan(code: str):
     """The follow-up plan (RTL) of a unit for a period: unit heads and administrators write it, HR reads it."""
-    found = _unit_in_scope(db.session.scalars(select(Unit).where(Unit.code == code.upper())).first(), f"unit:{code}")
+    found = _unit_in_scope(_unit_by_code(code), f"unit:{code[:40]}")
     period = _period()
     editable = current_user.role in (Role.UNIT_HEAD, Role.ADMIN)
     saved = plans.get_plan(found, period.token)
@@ -274,7 +277,7 @@ def plan(code: str):
 @login_required
 def report(code: str):
     """The official SKM report of a unit for a period (PermenPANRB 14/2017), as a printable PDF."""
-    found = _unit_in_scope(db.session.scalars(select(Unit).where(Unit.code == code.upper())).first(), f"unit:{code}")
+    found = _unit_in_scope(_unit_by_code(code), f"unit:{code[:40]}")
     period = _period()
     policy = _policy()
     pdf = documents.report_pdf(documents.gather(found, period, policy, current_app.config["REGION_NAME"]))
@@ -338,7 +341,7 @@ def _rating_target(token: str, staff_id: int) -> tuple[PerformancePeriod, Staff]
     return row, person
 
 
-@bp.route("/performance/<token>/rate/<int:staff_id>", methods=["GET", "POST"])
+@bp.route("/performance/<token>/rate/<id:staff_id>", methods=["GET", "POST"])
 @login_required
 def rate(token: str, staff_id: int):
     """The rating form: hasil kerja and perilaku kerja, the predikat from the matrix, notes per BerAKHLAK value,
@@ -353,7 +356,7 @@ def rate(token: str, staff_id: int):
         try:
             appraisal.save_rating(current_user._get_current_object(), row, person, values["hasil_kerja"],
                                     values["perilaku"], values["notes"], accounts.visible_unit_ids(current_user),
-                                    int(rating_id) if rating_id.isdigit() else None)
+                                    parsing.identifier(rating_id))
             flash(f"{person.name}: {_('saved')}", "info")
             return redirect(url_for(".performance_home", period=row.token))
         except PerformanceError as refused:
@@ -390,7 +393,7 @@ def _own_performance(row: PerformancePeriod):
                            items=appraisal.PEER_ITEMS, periods_by_id={p.id: p for _, p in summaries})
 
 
-@bp.post("/performance/<token>/peer/<int:staff_id>")
+@bp.post("/performance/<token>/peer/<id:staff_id>")
 @login_required
 def peer_feedback(token: str, staff_id: int):
     """An officer's feedback to a colleague of the same unit (anonymous to the colleague)."""

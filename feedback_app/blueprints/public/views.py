@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ...extensions import db, limiter
 from ...models import Unit
-from ...services import clock, periods
+from ...services import clock, parsing, periods
 from ...services.reporting import dashboards
 from ...services.survey import counters, qr, responses, survey
 from .. import say
@@ -169,7 +169,7 @@ def poster(code: str):
     return response
 
 
-@bp.get("/staff/<int:staff_id>/photo")
+@bp.get("/staff/<id:staff_id>/photo")
 def staff_photo(staff_id: int):
     """A staff member's small photo, loaded lazily by the survey page."""
     found = counters.staff_photo(staff_id)
@@ -203,7 +203,8 @@ def results(code: str | None = None):
         top = select(Unit).where(Unit.parent_id.is_(None), Unit.active).order_by(Unit.name)
         children = db.session.scalars(top).all()
     else:
-        unit = db.session.scalars(select(Unit).where(Unit.code == code.upper(), Unit.active)).first()
+        found = parsing.code(code)
+        unit = db.session.scalars(select(Unit).where(Unit.code == found, Unit.active)).first() if found else None
         if unit is None:
             abort(404)
         unit_ids, title = tuple(counters.unit_ids_of(unit)), unit.name

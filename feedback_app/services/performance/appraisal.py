@@ -15,7 +15,7 @@ from ...extensions import db
 from ...models import AsnType, Formula, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating, Role, Staff, User
 from ...models.performance import RATING_LEVELS
 from ...models.rollups import ELEMENT_CODES
-from .. import audit
+from .. import audit, parsing
 from ..clock import now_utc
 from ..messages import N_, Refusal
 from ..reporting.scoring import officer_score
@@ -66,8 +66,8 @@ def validate_formula(settings: dict) -> dict:
     clean = {}
     for name in WEIGHTS:
         try:
-            value = float(settings.get(name, 0))
-        except (TypeError, ValueError):
+            value = parsing.number(settings.get(name, 0), name, -1e6, 1e6)
+        except parsing.BadValue:
             raise PerformanceError(N_("%(name)s must be a number"), name=name) from None
         if not 0 <= value <= 1 or math.isnan(value):
             raise PerformanceError(N_("%(name)s must lie between 0 and 1 (got %(value)s)"), name=name, value=value)
@@ -82,9 +82,9 @@ def validate_formula(settings: dict) -> dict:
         raise PerformanceError(N_("officer elements must be distinct codes among U1..U9, e.g. U6,U7"))
     clean["officer_elements"] = list(elements)
     try:
-        clean["minimum"] = int(settings.get("minimum", 20))
-        clean["prior_weight"] = float(settings.get("prior_weight", 10))
-    except (TypeError, ValueError):
+        clean["minimum"] = parsing.whole(settings.get("minimum", 20), "minimum", 0, 1_000_000)
+        clean["prior_weight"] = parsing.number(settings.get("prior_weight", 10), "prior_weight", -1e6, 1e6)
+    except parsing.BadValue:
         raise PerformanceError(N_("minimum and prior_weight must be numbers")) from None
     if clean["minimum"] < 1 or clean["prior_weight"] < 0:
         raise PerformanceError(N_("the minimum must be at least 1 and the prior weight not negative"))
@@ -322,10 +322,8 @@ def give_peer_feedback(actor: User, period: PerformancePeriod, staff: Staff | No
     values = {}
     for key, _ in PEER_ITEMS:
         try:
-            values[key] = int(scores.get(key, 0))
-        except (TypeError, ValueError):
-            values[key] = 0
-        if not 1 <= values[key] <= 4:
+            values[key] = parsing.whole(scores.get(key), key, 1, 4)
+        except parsing.BadValue:
             _refuse("peer.refused", actor, target, N_("every item needs a score from 1 to 4"))
     feedback = PeerFeedback(period_id=period.id, staff_id=staff.id, reviewer_id=actor.id,
                             comment=(comment or "").strip()[:NOTE_MAX], **values)
