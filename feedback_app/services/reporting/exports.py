@@ -27,6 +27,15 @@ def safe_text(value: str) -> str:
     return "'" + value if value.startswith(DANGEROUS_START) else value
 
 
+def safe_csv_text(value: str) -> str:
+    """A CSV text field no spreadsheet will run, whichever list separator it splits on. A spreadsheet set to ';'
+    (the Indonesian default) ignores the quotes of a comma-separated line and splits 'x;=1+1;y' into three cells,
+    the middle one a formula; so every ';'-separated piece that would start one (after spaces or quotes) gets a
+    leading apostrophe, as the field's start does."""
+    return ";".join("'" + piece if piece.lstrip(' "').startswith(DANGEROUS_START) else piece
+                    for piece in value.split(";"))
+
+
 @dataclass(frozen=True)
 class Table:
     """One exportable table: a sheet name, Indonesian headers, rows of cells, and which columns are text only."""
@@ -126,16 +135,17 @@ def response_rows(scope: reports.Scope, start: datetime, end: datetime, tz_name:
 
 
 def to_csv(table_headers: Iterable[str], rows: Iterable[tuple]) -> Iterator[str]:
-    """CSV lines (UTF-8 with BOM for Excel), text cells neutralised against formula injection."""
+    """CSV lines (UTF-8 with BOM for Excel): every text field quoted and neutralised against formula injection
+    (safe_csv_text), numbers bare."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow(table_headers)
+    csv.writer(buffer).writerow(table_headers)
     yield buffer.getvalue()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(["" if v is None else safe_text(v) if isinstance(v, str) else v for v in row])
+        writer.writerow(["" if v is None else safe_csv_text(v) if isinstance(v, str) else v for v in row])
         yield buffer.getvalue()
 
 
