@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Response, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
-from markupsafe import escape
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from ...extensions import db, limiter
@@ -43,7 +43,9 @@ def _context(code: str) -> counters.CounterContext:
 
 # The clean survey page (no answers, no errors) is rendered once per counter, language and officers on duty,
 # with slots for the three per-visit values; a visit then costs three string replacements instead of a render.
-_SLOTS = ("@@csrf@@", "@@rt@@", "@@idem@@")
+# A slot holds '<' and '>', which autoescaping turns into entities in every data string (counter, unit and
+# staff names, questions), so no name can contain a slot and take the token meant for the form.
+_SLOTS = (Markup("<@csrf@>"), Markup("<@rt@>"), Markup("<@idem@>"))
 _pages = counters.TTLCache()
 
 
@@ -74,7 +76,7 @@ def _render_survey(context, questionnaire, values=None, errors=None, status=200,
         key = (context.service_point_id, questionnaire.id, locale, tuple(s.id for s in staff), preselected)
         html = _pages.get(key, cfg["SURVEY_CONTEXT_TTL"], lambda: render(_SLOTS, {}, {}))
         for slot, token in zip(_SLOTS, tokens):
-            html = html.replace(slot, str(escape(token)), 1)
+            html = html.replace(slot, str(escape(token)))
     else:
         html = render(tokens, values or {}, errors or {})
     response = make_response(html, status)
