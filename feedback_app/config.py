@@ -16,8 +16,14 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = 10_000
 
-    # Public address the QR codes point at (the server may sit behind a proxy). Empty: the request's host.
+    # Public address the QR codes and posters point at, e.g. https://skm.batangharikab.go.id. Required outside
+    # ENVIRONMENT=development: only its host is answered (Flask's TRUSTED_HOSTS, plus EXTRA_TRUSTED_HOSTS, e.g. the
+    # address a load balancer's health check uses), and https turns on secure cookies and HSTS. Empty (development
+    # only): any host, and QR codes use the request's host.
     PUBLIC_BASE_URL = ""
+    EXTRA_TRUSTED_HOSTS: tuple[str, ...] = ()
+    HSTS_MAX_AGE = 365 * 86400  # sent when PUBLIC_BASE_URL is https; 0 sends none
+    HSTS = False  # derived from PUBLIC_BASE_URL
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted (0 = none).
     PROXY_COUNT = 0
 
@@ -32,7 +38,8 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = 6 * 3600  # a citizen may leave the page open for a while
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False  # set True behind HTTPS
+    SESSION_COOKIE_SECURE = False  # True (with REMEMBER_COOKIE_SECURE) whenever PUBLIC_BASE_URL is https
+    REMEMBER_COOKIE_SECURE = False
 
     # Integrity: submits faster than this after the page was rendered are flagged (kept, excluded until review).
     SURVEY_MIN_SECONDS = 8

@@ -27,7 +27,8 @@ def _remember_choice(response: Response) -> Response:
     """Keep an explicit language choice for the next pages."""
     chosen = g.get("lang_chosen")
     if chosen and request.cookies.get(LANG_COOKIE) != chosen:
-        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 86400, samesite="Lax", httponly=True)
+        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 86400, samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 
 

@@ -1,5 +1,5 @@
 """Security headers on every response: no framing, no sniffing, no scripts unless a page declares its own."""
-from flask import Flask, Response
+from flask import Flask, Response, current_app
 
 # The citizen pages use inline CSS only and no JavaScript; images come from this site or data: URLs.
 CONTENT_SECURITY_POLICY = (
@@ -9,6 +9,8 @@ CONTENT_SECURITY_POLICY = (
 
 
 def _headers(response: Response) -> Response:
+    if current_app.config["HSTS"]:  # the public address is https: browsers keep to it
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={int(current_app.config['HSTS_MAX_AGE'])}")
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")

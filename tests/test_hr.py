@@ -299,7 +299,7 @@ def test_the_long_running_scheduler_process_closes_the_ended_quarter_once(app, t
     db.session.commit()
     env = {**os.environ, "FEEDBACK_DATABASE_URL": DATABASE_URL, "FEEDBACK_SECRET_KEY": "scheduler-test-" + "x" * 30,
            "FEEDBACK_INSTANCE_PATH": str(tmp_path), "FLASK_APP": "feedback_app", "FEEDBACK_PERIOD_GRACE_DAYS": "0",
-           "FEEDBACK_BACKUP_DIR": str(tmp_path / "backups")}
+           "FEEDBACK_BACKUP_DIR": str(tmp_path / "backups"), "FEEDBACK_PUBLIC_BASE_URL": "https://skm.example.go.id"}
     process = subprocess.Popen([sys.executable, "-m", "flask", "scheduler"], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     try:

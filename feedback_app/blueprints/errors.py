@@ -1,7 +1,7 @@
 """Generic, translated error pages: a clear reason for the person, never a stack trace."""
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -23,7 +23,11 @@ PAGES = {
 def render_error(status: int, reason: str | None = None):
     """The error page for an HTTP status, in the visitor's language, with the specific reason if one was given."""
     title, message = PAGES.get(status, PAGES[500])
-    page = render_template("errors/error.html", title=title, message=message, reason=reason)
+    try:
+        home = url_for("public.index")
+    except (RuntimeError, AttributeError):  # no URL adapter: the request's host was refused (TRUSTED_HOSTS)
+        home = "/"
+    page = render_template("errors/error.html", title=title, message=message, reason=reason, home=home)
     response = current_app.make_response((page, status))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -150,11 +150,14 @@ def qr_image(code: str, fmt: str):
     context = _context(code)
     if fmt not in ("png", "svg"):
         abort(404)
-    url = qr.survey_url(context.code, current_app.config["PUBLIC_BASE_URL"] or request.host_url)
+    configured = current_app.config["PUBLIC_BASE_URL"]
+    url = qr.survey_url(context.code, configured or request.host_url)
     body, mimetype = (qr.qr_png(url), "image/png") if fmt == "png" else (qr.qr_svg(url), "image/svg+xml")
     response = make_response(body)
     response.mimetype = mimetype
-    response.headers["Cache-Control"] = "public, max-age=3600"
+    # Only a QR of the configured address may sit in shared caches; one drawn from the request's Host (development
+    # without PUBLIC_BASE_URL) is answered to that request alone.
+    response.headers["Cache-Control"] = "public, max-age=3600" if configured else "no-store"
     return response
 
 
