@@ -36,6 +36,11 @@ class Defaults:
     LANGUAGES = ("id", "en")
 
     WTF_CSRF_TIME_LIMIT = 6 * 3600  # a citizen may leave the page open for a while
+    # Largest request body in bytes: staff forms (a plan of eight long lines is ~50 KB) and, per endpoint, smaller
+    # for the citizen's form (nine answers, a profile and a 2,000-character comment fit in 16 KB even in percent-
+    # encoded non-Latin script). A route that takes a file upload gets its own larger entry. More is a 413 page.
+    MAX_CONTENT_LENGTH = 256 * 1024
+    REQUEST_SIZE_LIMITS = {"public.submit": 32 * 1024}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # True (with REMEMBER_COOKIE_SECURE) whenever PUBLIC_BASE_URL is https

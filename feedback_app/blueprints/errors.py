@@ -20,6 +20,10 @@ PAGES = {
 }
 
 
+SURVEY_TOO_LARGE = _l("Your answers were too long to send. Please go back, shorten the comment and send again: your "
+                      "other answers are still on the page.")
+
+
 def render_error(status: int, reason: str | None = None):
     """The error page for an HTTP status, in the visitor's language, with the specific reason if one was given."""
     title, message = PAGES.get(status, PAGES[500])
@@ -51,6 +55,8 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         # A reason given with abort(400, description=...) is shown; Werkzeug's stock descriptions are not.
         reason = error.description if error.description != type(error).description else None
+        if error.code == 413 and request.endpoint == "public.submit":
+            reason = str(SURVEY_TOO_LARGE)
         if wants_json():
             response = error_response(error.code or 500, reason)
         else:

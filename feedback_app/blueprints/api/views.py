@@ -241,6 +241,5 @@ def hr_summaries(token: str):
         response = current_app.response_class(status=304)
     else:
         response = jsonify(body)
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "no-cache"
+    response.set_etag(etag)  # the poller keeps it and sends If-None-Match; nothing is stored (Cache-Control no-store)
     return response
