@@ -100,3 +100,9 @@ class Defaults:
     SURVEY_RATE_LIMIT_CLIENT = "10 per minute;60 per hour"
     SURVEY_RATE_LIMIT_COUNTER = "120 per minute"
     SURVEY_RATE_LIMIT_PAGE = "120 per minute"
+    # Failed sign-ins: per address, per (username, address), and per username from every address together (the
+    # slower limit: it is what stops guessing from many addresses, and what an attacker must exceed to lock an
+    # account out for everyone).
+    LOGIN_RATE_LIMIT_ADDRESS = "10 per minute"
+    LOGIN_RATE_LIMIT_ACCOUNT_ADDRESS = "20 per hour"
+    LOGIN_RATE_LIMIT_ACCOUNT = "100 per hour"
