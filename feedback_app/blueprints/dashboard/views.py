@@ -19,6 +19,7 @@ from ...services.performance import appraisal, cycle
 from ...services.performance.appraisal import PerformanceError
 from ...services.reporting import dashboards, documents, exports, plans, reports, rollups
 from ...services.reporting.scoring import minimum_sample
+from ...services.survey import followups
 from ...services.survey.counters import unit_ids_of
 from .. import params, say
 from ..downloads import download
@@ -91,8 +92,9 @@ def unit(code: str):
     board = dashboards.build(found.name, scope, period, _policy(), sub_units=list(found.children))
     saved = plans.get_plan(found, period.token)
     minimum = minimum_sample(saved.service_users) if saved and saved.service_users else None
+    waiting = followups.open_count(set(scope.unit_ids)) if current_user.role == Role.UNIT_HEAD else None
     return render_template("dashboard/unit.html", board=board, unit=found, minimum_sample=minimum,
-                           open_flags=_open_flags(scope, period))
+                           open_flags=_open_flags(scope, period), open_followups=waiting)
 
 
 @bp.get("/counter/<code>")
@@ -134,7 +136,7 @@ def officer(staff_id: int):
 @login_required
 def comments(kind: str, code: str):
     """Comments and follow-up requests of a unit or counter, newest first, filterable; low scores highlighted."""
-    scope, title, _, _ = _scope_of(kind, code)
+    scope, title, _unit, _point = _scope_of(kind, code)
     period = _period()
     start, end = period.bounds_utc(current_app.config["TIMEZONE"])
     page = params.page_arg()
@@ -144,8 +146,10 @@ def comments(kind: str, code: str):
         rows, total = reports.comments(scope, start, end, filters["q"], filters["low"], filters["followup"], page)
     except reports.PageOutOfRange as error:
         abort(404, description=say(error))
+    owner = _unit if kind == "unit" else _point.unit
+    followups_url = url_for(".followups_list", code=owner.code) if current_user.role == Role.UNIT_HEAD else None
     return render_template("dashboard/comments.html", rows=rows, total=total, page=page, period=period,
-                           title=title, kind=kind, code=code, filters=filters)
+                           title=title, kind=kind, code=code, filters=filters, followups_url=followups_url)
 
 
 @bp.get("/<kind>/<code>/integrity")
@@ -282,6 +286,65 @@ def report(code: str):
     policy = _policy()
     pdf = documents.report_pdf(documents.gather(found, period, policy, current_app.config["REGION_NAME"]))
     return download(pdf, f"laporan-skm-{found.code.lower()}-{period.token}.pdf", inline=True)
+
+
+# --- follow-up requests: the contact details, for the unit head of the unit that owns them only -------------------
+
+def _followup_units(code: str) -> tuple[Unit, set[int]]:
+    """The unit whose follow-up list this is and the units it covers; anyone but a unit head of it gets 404
+    (audited): contact details are the owning unit's alone, not HR's or an administrator's."""
+    found = _unit_by_code(code)
+    if current_user.role != Role.UNIT_HEAD:
+        _refuse(f"followups:{code[:40]}")
+    found = _unit_in_scope(found, f"followups:{code[:40]}")
+    return found, set(unit_ids_of(found))
+
+
+@bp.get("/unit/<code>/followups")
+@login_required
+def followups_list(code: str):
+    """Citizens who asked to be contacted, with their contact details, those expiring first; or the closed ones."""
+    found, unit_ids = _followup_units(code)
+    closed, page = request.args.get("closed") == "1", params.page_arg()
+    cfg = current_app.config
+    try:
+        rows, total = followups.listing(unit_ids, closed, int(cfg["CONTACT_RETENTION_DAYS"]), cfg["TIMEZONE"], page)
+    except followups.PageOutOfRange as refused:
+        abort(404, description=say(refused))
+    return render_template("dashboard/followups.html", unit=found, rows=rows, total=total, page=page,
+                           closed=closed, retention=int(cfg["CONTACT_RETENTION_DAYS"]))
+
+
+FOLLOWUP_HEADERS = ("No", "Waktu", "Unit", "Loket", "Petugas", "Nilai", "Kritik/saran", "Telepon", "E-mail",
+                    "Dihapus paling lambat")
+
+
+@bp.get("/unit/<code>/followups.csv")
+@login_required
+def followups_export(code: str):
+    """The open follow-up list as CSV: the only export that carries contact details."""
+    found, unit_ids = _followup_units(code)
+    cfg = current_app.config
+    rows, _ = followups.listing(unit_ids, False, int(cfg["CONTACT_RETENTION_DAYS"]), cfg["TIMEZONE"], 1, 10_000)
+    table = [(n, r.submitted_at.strftime("%Y-%m-%d %H:%M"), r.unit, r.counter, r.officer or "", r.score,
+              r.comment or "", r.phone or "", r.email or "", r.deleted_on.isoformat())
+             for n, r in enumerate(rows, start=1)]
+    return download(stream_with_context(exports.to_csv(FOLLOWUP_HEADERS, table)),
+                    f"tindak-lanjut-{found.code.lower()}.csv")
+
+
+@bp.post("/unit/<code>/followups/<id(big=True):response_id>/close")
+@login_required
+def followup_close(code: str, response_id: int):
+    """Close a follow-up: its contact details are erased at once (audited without them)."""
+    found, unit_ids = _followup_units(code)
+    try:
+        closed = followups.close(current_user._get_current_object(), response_id, unit_ids)
+    except followups.NotYours:
+        abort(404)
+    flash(_("Follow-up #%(id)d closed; the contact details were erased.", id=response_id) if closed else
+          _("Follow-up #%(id)d was already closed.", id=response_id), "info")
+    return redirect(url_for(".followups_list", code=found.code))
 
 
 # --- performance: unit heads rate their staff, officers see their own summaries and give peer feedback ----------

@@ -138,6 +138,14 @@ def rerender_after_csrf_failure(code: str) -> Response:
     return _render_survey(context, context.questionnaire, values, {"form": "session_expired"}, status=400)
 
 
+@bp.get("/privasi")
+def privacy():
+    """The privacy notice (UU 27/2022): what the survey keeps, why, for how long, who sees it, and the citizen's
+    rights; linked from every survey page."""
+    cfg = current_app.config
+    return render_template("public/privacy.html", retention=int(cfg["CONTACT_RETENTION_DAYS"]))
+
+
 @bp.get("/s/<code>/thanks")
 def thanks(code: str):
     """Thank-you page after a stored response."""

@@ -12,7 +12,7 @@ from fractions import Fraction
 from sqlalchemy import case, func, select
 
 from ...extensions import db
-from ...models import Answer, FollowUpContact, Question, Response, ServicePoint, ServiceType, Staff, Unit
+from ...models import Answer, Question, Response, ServicePoint, ServiceType, Staff, Unit
 from ..clock import to_local
 from ..survey.survey import PHONE_RE
 from . import aggregates, reports
@@ -89,8 +89,9 @@ def dashboard_tables(board: Dashboard, nips: dict[int, str | None]) -> list[Tabl
 
 RESPONSE_HEADERS = ("No", "Waktu", "Unit", "Loket", "Petugas", "NIP/Kode petugas", "Verifikasi", "Jenis layanan",
                     "Jenis kelamin", "Usia", "Pendidikan", "Pekerjaan", *[f"U{i}" for i in range(1, 10)], "IKM responden",
-                    "Kritik/saran", "Minta tindak lanjut", "Telepon", "E-mail", "Tanda integritas", "Dikecualikan")
-RESPONSE_TEXT_COLUMNS = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 22, 24, 25, 26})
+                    "Kritik/saran", "Minta tindak lanjut", "Tanda integritas", "Dikecualikan")
+# Contact details are never in these rows: only the follow-up list of the unit that owns them shows them.
+RESPONSE_TEXT_COLUMNS = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 22, 24})
 
 
 def response_rows(scope: reports.Scope, start: datetime, end: datetime, tz_name: str,
@@ -111,12 +112,11 @@ def response_rows(scope: reports.Scope, start: datetime, end: datetime, tz_name:
     )
     query = (
         select(Response, Unit.name, ServicePoint.name, Staff.name, Staff.nip, Staff.code, ServiceType.name,
-               FollowUpContact.phone, FollowUpContact.email, per_response)
+               per_response)
         .join(Unit, Unit.id == Response.unit_id)
         .join(ServicePoint, ServicePoint.id == Response.service_point_id)
         .outerjoin(Staff, Staff.id == Response.staff_id)
         .outerjoin(ServiceType, ServiceType.id == Response.service_type_id)
-        .outerjoin(FollowUpContact, FollowUpContact.response_id == Response.id)
         .outerjoin(per_response, per_response.c.rid == Response.id)
         .where(*conditions)
         .order_by(Response.submitted_at, Response.id)
@@ -130,7 +130,7 @@ def response_rows(scope: reports.Scope, start: datetime, end: datetime, tz_name:
                row[4] or row[5] or "", r.verification.value, row[6] or "", r.sex or "",
                r.age, r.education or "", r.occupation or "", *answers,
                _number(float(row.score)) if row.score is not None else None, r.comment or "",
-               "ya" if r.followup_requested else "tidak", row[7] or "", row[8] or "", r.integrity_flags,
+               "ya" if r.followup_requested else "tidak", r.integrity_flags,
                "ya" if r.excluded else "tidak")
 
 
