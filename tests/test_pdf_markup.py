@@ -56,8 +56,8 @@ def listener():
 
 def hostile(base: str, field: str) -> str:
     """Markup that reportlab would act on if it were not escaped, labelled with the field it is typed into."""
-    return (f'{field} <img src="{base}/{field}.png" width="20" height="20"/> <a href="{base}/link">klik</a> '
-            f'<img src=x onerror=y> <img src="/etc/hostname"/> <b>tebal & </para> <font color="red">')
+    return (f'{field} <img src="{base}/{field}.png" width="9" height="9"/> <a href="{base}/a">k</a> '
+            f'<img src=x onerror=y> <img src="/etc/hostname"/> <b>& </para>')  # fits the 200-character columns
 
 
 def plain(data: bytes) -> str:
@@ -89,7 +89,7 @@ def test_the_official_report_prints_hostile_names_plan_and_questions_as_typed(cl
     point.unit.name, point.unit.parent = hostile(base, "unit"), agency
     db.session.commit()
     questionnaires.create_version({"code": "SKM-DINKES", "extra": [{
-        "code": "X1", "name_id": hostile(base, "qname"), "name_en": "x", "text_id": hostile(base, "question"),
+        "code": "X1", "name_id": '<img src="/etc/hostname"/>', "name_en": "x", "text_id": hostile(base, "question"),
         "text_en": "x", "labels_id": [hostile(base, "label"), "Tidak"], "labels_en": ["Yes", "No"]}]}, agency)
     store(point, None, [3, 3, 2, 4, 3, 3, 4, 2, 3], when=JULY)
     account("kadis", Role.UNIT_HEAD, agency)
