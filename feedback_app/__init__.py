@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import event
@@ -55,6 +56,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
                                    **options.get("connect_args", {})}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     secret = app.config.get("SECRET_KEY")
+    base = str(app.config.get("PUBLIC_BASE_URL") or "").strip()
     if app.config["ENVIRONMENT"] != "development" and not app.config.get("TESTING"):
         if not secret or secret == DEV_SECRET_KEY or len(str(secret)) < 16:
             raise ConfigurationError(
@@ -62,6 +64,31 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
                 "random value (python -c 'import secrets; print(secrets.token_hex(32))') or put SECRET_KEY in "
                 "instance/config.py; scripts/run does this for you."
             )
+        if not base:
+            raise ConfigurationError(
+                "PUBLIC_BASE_URL is not set. Set FEEDBACK_PUBLIC_BASE_URL (or PUBLIC_BASE_URL in instance/config.py) "
+                "to the address citizens reach this service at, e.g. https://skm.batangharikab.go.id: QR codes and "
+                "posters print it, and requests for any other host (EXTRA_TRUSTED_HOSTS aside) are refused."
+            )
+    apply_public_url(app, base)
+
+
+def apply_public_url(app: Flask, base: str) -> None:
+    """What follows from the public address: the hosts answered (Flask's TRUSTED_HOSTS: its host and
+    EXTRA_TRUSTED_HOSTS), and on https secure session cookies and HSTS. Without one (development, tests) any
+    host is answered and QR codes use the request's host."""
+    if not base:
+        return
+    parsed = urlsplit(base)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.path.strip("/"):
+        raise ConfigurationError(f"PUBLIC_BASE_URL '{base}' must look like https://skm.batangharikab.go.id "
+                                 "(scheme and host, no path)")
+    app.config["PUBLIC_BASE_URL"] = f"{parsed.scheme}://{parsed.netloc}"
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = [parsed.hostname, *app.config["EXTRA_TRUSTED_HOSTS"]]
+    if parsed.scheme == "https":
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
+        app.config["HSTS"] = bool(app.config["HSTS_MAX_AGE"])
 
 
 @event.listens_for(Engine, "connect")
@@ -96,6 +123,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per audience."""
+    from .blueprints import params
     from .blueprints.api import bp as api_bp
     from .blueprints.auth import bp as auth_bp
     from .blueprints.dashboard import bp as dashboard_bp
@@ -103,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints.public import bp as public_bp
     from .extensions import csrf
 
+    params.init_app(app)  # the <id:...> converter first: routes resolve their converters as they are added
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/staff")
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")

@@ -130,6 +130,8 @@ def seed_demo_command(months: int, seed: int, until, load: float, accounts: bool
                f"{summary.shifts} weekly shifts, {summary.responses} responses")
     result = rollups.refresh(current_app.config["TIMEZONE"], tuple(current_app.config["OFFICER_ELEMENTS"]))
     click.echo(f"rollups: {result.days} day(s)")
+    opened = cycle.open_current(current_app.config)  # as the scheduler would, so Kinerja has its periods at once
+    click.echo(f"performance periods opened: {', '.join(opened) or 'none'}")
     if accounts:
         for username, role in demo.create_demo_accounts():
             click.echo(f"demo sign-in: {username} ({role}) password {demo.DEMO_PASSWORD}")

@@ -16,8 +16,14 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = 10_000
 
-    # Public address the QR codes point at (the server may sit behind a proxy). Empty: the request's host.
+    # Public address the QR codes and posters point at, e.g. https://skm.batangharikab.go.id. Required outside
+    # ENVIRONMENT=development: only its host is answered (Flask's TRUSTED_HOSTS, plus EXTRA_TRUSTED_HOSTS, e.g. the
+    # address a load balancer's health check uses), and https turns on secure cookies and HSTS. Empty (development
+    # only): any host, and QR codes use the request's host.
     PUBLIC_BASE_URL = ""
+    EXTRA_TRUSTED_HOSTS: tuple[str, ...] = ()
+    HSTS_MAX_AGE = 365 * 86400  # sent when PUBLIC_BASE_URL is https; 0 sends none
+    HSTS = False  # derived from PUBLIC_BASE_URL
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted (0 = none).
     PROXY_COUNT = 0
 
@@ -30,9 +36,15 @@ class Defaults:
     LANGUAGES = ("id", "en")
 
     WTF_CSRF_TIME_LIMIT = 6 * 3600  # a citizen may leave the page open for a while
+    # Largest request body in bytes: staff forms (a plan of eight long lines is ~50 KB) and, per endpoint, smaller
+    # for the citizen's form (nine answers, a profile and a 2,000-character comment fit in 16 KB even in percent-
+    # encoded non-Latin script). A route that takes a file upload gets its own larger entry. More is a 413 page.
+    MAX_CONTENT_LENGTH = 256 * 1024
+    REQUEST_SIZE_LIMITS = {"public.submit": 32 * 1024}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False  # set True behind HTTPS
+    SESSION_COOKIE_SECURE = False  # True (with REMEMBER_COOKIE_SECURE) whenever PUBLIC_BASE_URL is https
+    REMEMBER_COOKIE_SECURE = False
 
     # Integrity: submits faster than this after the page was rendered are flagged (kept, excluded until review).
     SURVEY_MIN_SECONDS = 8
@@ -62,6 +74,9 @@ class Defaults:
     # versions are made with `flask performance formula`), and the predikat share above which a unit is warned.
     PERFORMANCE_PERIOD_KINDS = ("quarter", "year")
     PERIOD_GRACE_DAYS = 5
+    # Periods are opened only by HR (a POST, audited) and the scheduler, never by a page; one that ended longer
+    # ago than this cannot be opened (a closed one is reopened instead), nor one that has not begun.
+    PERIOD_OPEN_MAX_AGE_DAYS = 366
     PERFORMANCE_FORMULA = {"predikat_weight": 0.5, "citizen_weight": 0.5, "peer_weight": 0.0}
     PREDIKAT_CAPS = {"Sangat Baik": 0.7}
     # Contact details of citizens who asked for follow-up are deleted this many days after consent.
@@ -85,3 +100,9 @@ class Defaults:
     SURVEY_RATE_LIMIT_CLIENT = "10 per minute;60 per hour"
     SURVEY_RATE_LIMIT_COUNTER = "120 per minute"
     SURVEY_RATE_LIMIT_PAGE = "120 per minute"
+    # Failed sign-ins: per address, per (username, address), and per username from every address together (the
+    # slower limit: it is what stops guessing from many addresses, and what an attacker must exceed to lock an
+    # account out for everyone).
+    LOGIN_RATE_LIMIT_ADDRESS = "10 per minute"
+    LOGIN_RATE_LIMIT_ACCOUNT_ADDRESS = "20 per hour"
+    LOGIN_RATE_LIMIT_ACCOUNT = "100 per hour"

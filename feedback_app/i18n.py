@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 LANG_COOKIE = "lang"
 
@@ -14,7 +15,10 @@ def select_locale() -> str:
         g.lang_chosen = chosen  # an explicit switch: remembered in a cookie
         return chosen
     # A form carries the language it was drawn in, so its errors and thank-you page stay in that language.
-    drawn_in = request.form.get("lang") if request.method == "POST" else None
+    try:
+        drawn_in = request.form.get("lang") if request.method == "POST" else None
+    except RequestEntityTooLarge:  # the 413 page itself is being drawn: the cookie or the default decides
+        drawn_in = None
     if drawn_in in supported:
         return drawn_in
     cookie = request.cookies.get(LANG_COOKIE)
@@ -27,7 +31,8 @@ def _remember_choice(response: Response) -> Response:
     """Keep an explicit language choice for the next pages."""
     chosen = g.get("lang_chosen")
     if chosen and request.cookies.get(LANG_COOKIE) != chosen:
-        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 86400, samesite="Lax", httponly=True)
+        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 86400, samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 
 

@@ -28,6 +28,7 @@ TEST_CONFIG = {
     "SURVEY_MIN_SECONDS": 0,
     "SURVEY_CONTEXT_TTL": 0,
     "PUBLIC_BASE_URL": "https://skm.example.go.id",
+    "EXTRA_TRUSTED_HOSTS": ["localhost"],  # the test client's host
 }
 
 

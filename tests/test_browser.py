@@ -4,6 +4,7 @@ import shutil
 import subprocess
 import threading
 import urllib.request
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
@@ -114,10 +115,12 @@ def test_unit_head_sees_the_predikat_at_once_without_javascript_and_saves(live_s
     from selenium.webdriver.support import expected_conditions as EC
 
     from feedback_app.models import Rating, Role
+    from feedback_app.services.performance import cycle
 
     point = factories.counter()
     person = factories.staff(point.unit, name="Rina Marlina")
     factories.account("kepala", Role.UNIT_HEAD, point.unit)
+    cycle.ensure("2026-Q3", app.config, datetime(2026, 11, 30, tzinfo=timezone.utc))  # HR or the scheduler opens it
     browser.get(f"{live_server}/staff/login")
     browser.find_element(By.ID, "username").send_keys("kepala")
     browser.find_element(By.ID, "password").send_keys(factories.PASSWORD)

@@ -33,8 +33,10 @@ def test_development_accepts_the_built_in_key(monkeypatch):
 
 
 def test_instance_config_file_is_read(tmp_path, monkeypatch):
-    (tmp_path / "config.py").write_text('SECRET_KEY = "from-the-instance-file-0123456789"\nREGION_NAME = "Kabupaten Uji"\n')
+    (tmp_path / "config.py").write_text('SECRET_KEY = "from-the-instance-file-0123456789"\nREGION_NAME = "Kabupaten Uji"\n'
+                                        'PUBLIC_BASE_URL = "https://skm.uji.go.id"\n')
     monkeypatch.delenv("FEEDBACK_SECRET_KEY", raising=False)
+    monkeypatch.delenv("FEEDBACK_PUBLIC_BASE_URL", raising=False)
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["REGION_NAME"] == "Kabupaten Uji"
 
@@ -50,3 +52,21 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 7000
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_outside_development_the_public_address_is_required_and_fixes_the_hosts_answered(monkeypatch):
+    monkeypatch.setenv("FEEDBACK_SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.delenv("FEEDBACK_PUBLIC_BASE_URL", raising=False)
+    monkeypatch.delenv("FEEDBACK_ENVIRONMENT", raising=False)
+    with pytest.raises(ConfigurationError, match="PUBLIC_BASE_URL is not set"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with pytest.raises(ConfigurationError, match="must look like https://"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "PUBLIC_BASE_URL": "skm.batangharikab.go.id"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "PUBLIC_BASE_URL": "https://skm.bth.go.id/",
+                      "EXTRA_TRUSTED_HOSTS": ["10.0.0.5"]})
+    assert app.config["TRUSTED_HOSTS"] == ["skm.bth.go.id", "10.0.0.5"]
+    assert app.config["PUBLIC_BASE_URL"] == "https://skm.bth.go.id"
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    monkeypatch.setenv("FEEDBACK_ENVIRONMENT", "development")  # a laptop demo: any host, QR from the request
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["TRUSTED_HOSTS"] is None and not app.config["SESSION_COOKIE_SECURE"]

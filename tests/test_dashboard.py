@@ -81,7 +81,7 @@ def test_profile_breakdown_counts_and_ikm(client, app):
     assert re.search(r"<td>25-34</td><td class=\"n\">1</td>.*<td>55\+</td><td class=\"n\">1</td>", html, re.S)
 
 
-def test_comments_newest_first_filtered_low_highlighted_and_contacts_shown(client, app):
+def test_comments_newest_first_filtered_low_highlighted_and_contacts_only_in_the_follow_up_list(client, app):
     from feedback_app.extensions import db
     from feedback_app.models import FollowUpContact, Response
 
@@ -101,7 +101,8 @@ def test_comments_newest_first_filtered_low_highlighted_and_contacts_shown(clien
     assert "2 responden" in html
     assert html.index("Antrian 100% lama") < html.index("Petugas ramah")  # newest first
     assert "&lt;b&gt;sekali&lt;/b&gt;" in html  # escaped
-    assert '<tr class="weakest"><td>11-07-2026 10:00 WIB</td>' in html and "0812 3456 7890" in html
+    assert '<tr class="weakest"><td>11-07-2026 10:00 WIB</td>' in html and "0812 3456 7890" not in html
+    assert "<td>diminta</td>" in html and f"/dashboard/unit/{point.unit.code}/followups" in html
     only_low = client.get(url + "&low=1").get_data(as_text=True)
     assert "Antrian" in only_low and "Petugas ramah" not in only_low
     assert "Petugas ramah" in client.get(url + "&q=RAMAH").get_data(as_text=True)

@@ -60,14 +60,13 @@ def test_responses_export_pivots_answers_and_is_formula_safe(client, app):
     assert header[:3] == ("No", "Waktu", "Unit") and header[12:21] == tuple(f"U{i}" for i in range(1, 10))
     assert first[1] == "2026-07-10 10:00" and first[5] == rina.nip
     assert first[12:21] == (3, 3, 2, 4, 3, 3, 4, 2, 3)
-    assert first[22] == "'=HYPERLINK(\"http://evil.example\",\"klik\")"
-    assert first[24] == "+62 812 3456 7890"  # a phone number stays readable
+    assert first[22] == "'=HYPERLINK(\"http://evil.example\",\"klik\")" and first[23] == "ya"
+    assert "Telepon" not in header and "+62 812 3456 7890" not in str(rows)  # contacts: the follow-up list only
     assert len(rows) == 4
 
     text = client.get(f"/dashboard/unit/{point.unit.code}/responses.csv?period=2026-Q3").get_data(as_text=True)
     records = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert records[1][22] == "'=HYPERLINK(\"http://evil.example\",\"klik\")"
-    assert records[1][24] == "'+62 812 3456 7890"
+    assert records[1][22] == "'=HYPERLINK(\"http://evil.example\",\"klik\")" and "812 3456" not in text
     assert records[1][12:21] == ["3", "3", "2", "4", "3", "3", "4", "2", "3"]
 
 

@@ -48,6 +48,7 @@ def regency(app, frozen_now):
     factories.account("bkpsdm", Role.HR)
     factories.account("admin", Role.ADMIN)
     officer = factories.account("petugas", Role.OFFICER, staff_member=people[2])
+    cycle.open_current(app.config, NOW)  # as the scheduler does: pages only read periods
     return {"point": point, "people": people, "outsider": outsider, "head": head, "officer": officer}
 
 
@@ -135,7 +136,8 @@ def test_hr_closes_the_quarter_and_downloads_a_stable_export(client, make_app, r
 
     pdf = client.get("/hr/periods/2026-Q3/certificates.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    assert client.get("/hr/periods/2026-Q4/export.xlsx").status_code == 404
+    assert client.get("/hr/periods/2026-Q4/export.xlsx").status_code == 409  # open: nothing to export yet
+    assert client.get("/hr/periods/2026-Q1/export.xlsx").status_code == 404  # never opened
 
 
 def test_hr_api_with_etag_and_hr_scope_only(client, regency, app):
@@ -297,7 +299,7 @@ def test_the_long_running_scheduler_process_closes_the_ended_quarter_once(app, t
     db.session.commit()
     env = {**os.environ, "FEEDBACK_DATABASE_URL": DATABASE_URL, "FEEDBACK_SECRET_KEY": "scheduler-test-" + "x" * 30,
            "FEEDBACK_INSTANCE_PATH": str(tmp_path), "FLASK_APP": "feedback_app", "FEEDBACK_PERIOD_GRACE_DAYS": "0",
-           "FEEDBACK_BACKUP_DIR": str(tmp_path / "backups")}
+           "FEEDBACK_BACKUP_DIR": str(tmp_path / "backups"), "FEEDBACK_PUBLIC_BASE_URL": "https://skm.example.go.id"}
     process = subprocess.Popen([sys.executable, "-m", "flask", "scheduler"], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     try:

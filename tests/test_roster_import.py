@@ -1,7 +1,9 @@
 """Importing HR's spreadsheets: every row checked, all-or-nothing, and a re-import changes nothing."""
+import csv
 import shutil
 from datetime import time
 
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -120,3 +122,29 @@ def test_dry_run_changes_nothing(runner):
     result = runner.invoke(args=["roster", "import", "--dry-run", *_csv_files()])
     assert result.exit_code == 0 and "dry run: nothing was changed." in result.output
     assert _count(Unit) == 0
+
+
+NAMES = ('Siti "Ani" Rahma', "Budi Santoso, S.Kom", "Citra Lestari; M.Pd", 'Dewi "D, E; F" Lubis')
+
+
+def _write_staff(path, delimiter: str) -> None:
+    """A units and a staff file as Excel writes them with this list separator (standard CSV quoting)."""
+    with open(path / "units.csv", "w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerows([["code", "name", "parent_code"], ["DISDUKCAPIL", "Dinas Kependudukan; Catatan Sipil", ""]])
+    with open(path / "staff.csv", "w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(["nip", "code", "name", "asn_type", "position", "unit_code", "active"])
+        for number, name in enumerate(NAMES, start=1):
+            writer.writerow(["", f"HON-{number:04d}", name, "NON-ASN", 'Staf "Loket", bagian; depan', "DISDUKCAPIL",
+                             "ya"])
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_names_with_quotes_commas_and_semicolons_in_comma_and_semicolon_files(runner, tmp_path, delimiter):
+    _write_staff(tmp_path, delimiter)
+    result = runner.invoke(args=["roster", "import", str(tmp_path / "units.csv"), str(tmp_path / "staff.csv")])
+    assert result.exit_code == 0, result.output
+    assert sorted(db.session.scalars(select(Staff.name))) == sorted(NAMES)
+    assert set(db.session.scalars(select(Staff.position))) == {'Staf "Loket", bagian; depan'}
+    assert db.session.scalar(select(Unit.name)) == "Dinas Kependudukan; Catatan Sipil"

@@ -226,3 +226,17 @@ def test_submit_outside_opening_hours_is_kept_counted_and_flagged(client, app, m
     assert client.post("/s/LKT-09", data=_filled(client, code="LKT-09")).status_code == 303
     stored = db.session.scalars(select(Response)).one()
     assert stored.flags == ["outside_hours"] and not stored.excluded
+
+
+@pytest.mark.parametrize("marker", ["@@rt@@ @@csrf@@ @@idem@@", "<@rt@> <@csrf@> <@idem@>"])
+def test_names_holding_the_page_slots_never_take_the_tokens(client, app, marker):
+    point = factories.counter(code="SLOT-01", name=f"Loket {marker}", unit_name=f"Dinas {marker}")
+    officer = factories.staff(point.unit, name=f"Petugas {marker}", position=marker)
+    factories.on_duty(officer, point)
+    html = client.get("/s/SLOT-01").get_data(as_text=True)
+    fields = form_fields(html)
+    assert fields["rt"].count(".") == 2 and len(fields["idem"]) >= 16 and len(fields["csrf_token"]) > 20
+    assert f"<title>Survei kepuasan - Loket {marker.replace('<', '&lt;').replace('>', '&gt;')}</title>" in html
+    assert client.post("/s/SLOT-01", data=_filled(client, "SLOT-01", staff=str(officer.id))).status_code == 303
+    stored = db.session.scalars(select(Response)).one()
+    assert stored.integrity_flags == "" and not stored.excluded  # the genuine response counts

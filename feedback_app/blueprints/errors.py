@@ -1,7 +1,7 @@
 """Generic, translated error pages: a clear reason for the person, never a stack trace."""
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -20,10 +20,18 @@ PAGES = {
 }
 
 
+SURVEY_TOO_LARGE = _l("Your answers were too long to send. Please go back, shorten the comment and send again: your "
+                      "other answers are still on the page.")
+
+
 def render_error(status: int, reason: str | None = None):
     """The error page for an HTTP status, in the visitor's language, with the specific reason if one was given."""
     title, message = PAGES.get(status, PAGES[500])
-    page = render_template("errors/error.html", title=title, message=message, reason=reason)
+    try:
+        home = url_for("public.index")
+    except (RuntimeError, AttributeError):  # no URL adapter: the request's host was refused (TRUSTED_HOSTS)
+        home = "/"
+    page = render_template("errors/error.html", title=title, message=message, reason=reason, home=home)
     response = current_app.make_response((page, status))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -47,6 +55,8 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         # A reason given with abort(400, description=...) is shown; Werkzeug's stock descriptions are not.
         reason = error.description if error.description != type(error).description else None
+        if error.code == 413 and request.endpoint == "public.submit":
+            reason = str(SURVEY_TOO_LARGE)
         if wants_json():
             response = error_response(error.code or 500, reason)
         else:

@@ -158,7 +158,9 @@ class Answer(Base):
 
 
 class FollowUpContact(Base):
-    """Contact details of a citizen who asked to be contacted and consented; purged after retention."""
+    """Contact details of a citizen who asked to be contacted and consented (UU 27/2022), kept apart from the
+    answers: the unit that owns the response erases them when it closes the follow-up, and the scheduler deletes
+    the row CONTACT_RETENTION_DAYS after consent in any case."""
 
     __tablename__ = "followup_contacts"
 
@@ -166,3 +168,6 @@ class FollowUpContact(Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Closing a follow-up erases phone and e-mail at once; the row then only says that and who did it.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import (
-    Answer, FollowUpContact, FollowUpItem, FollowUpPlan, JobLatch, JobRun, OutboxMessage, Question, Response, Role,
+    Answer, FollowUpItem, FollowUpPlan, JobLatch, JobRun, OutboxMessage, Question, Response, Role,
     User,
 )
 from . import periods
@@ -29,6 +29,7 @@ from .clock import now_utc, to_local
 from .integrity import flags
 from .performance import cycle
 from .reporting import aggregates, rollups
+from .survey import followups
 from .survey.counters import unit_ids_of
 
 
@@ -90,11 +91,10 @@ def advance_periods(cfg) -> str:
 
 
 def purge_contacts(cfg, now: datetime | None = None) -> str:
-    """Delete follow-up contact details older than the retention period (the responses stay)."""
-    cutoff = (now or now_utc()) - timedelta(days=int(cfg["CONTACT_RETENTION_DAYS"]))
-    result = db.session.execute(delete(FollowUpContact).where(FollowUpContact.consent_at < cutoff))
-    db.session.commit()
-    return f"{result.rowcount} contact details older than {cfg['CONTACT_RETENTION_DAYS']} days deleted"
+    """Delete follow-up contact details older than the retention period (the responses stay); the run and the
+    audit row say how many, never whose."""
+    deleted = followups.purge(int(cfg["CONTACT_RETENTION_DAYS"]), now)
+    return f"{deleted} contact details older than {cfg['CONTACT_RETENTION_DAYS']} days deleted"
 
 
 def digest(cfg, now: datetime | None = None) -> str:

@@ -5,11 +5,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
+from . import parsing
 from .clock import zone
 from .messages import N_, Refusal
 
 KINDS = ("month", "quarter", "semester", "year", "custom")
-_TOKEN = re.compile(r"^(\d{4})(?:-(M\d{2}|Q[1-4]|S[12]))?$")
+_TOKEN = re.compile(r"^([0-9]{4})(?:-(M[0-9]{2}|Q[1-4]|S[12]))?$")
 MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
              "November", "Desember")
 ROMAN = ("I", "II", "III", "IV")
@@ -106,15 +107,19 @@ def parse(token: str) -> Period:
     token = (token or "").strip()
     if ".." in token:
         try:
-            first, last = (date.fromisoformat(part) for part in token.split("..", 1))
-        except ValueError:
-            raise PeriodError(N_("'%(token)s' is not a date range like 2026-01-15..2026-02-14"), token=token) from None
+            first, last = (parsing.day(part) for part in token.split("..", 1))
+        except parsing.OutOfRange:
+            raise PeriodError(N_("a date range must lie between the years %(low)d and %(high)d"),
+                              low=parsing.YEAR_MIN, high=parsing.YEAR_MAX) from None
+        except parsing.BadValue:
+            raise PeriodError(N_("'%(token)s' is not a date range like 2026-01-15..2026-02-14"),
+                              token=token[:40]) from None
         return custom(first, last)
     match = _TOKEN.match(token)
     if not match:
-        raise PeriodError(N_("'%(token)s' is not a period like 2026, 2026-S1, 2026-Q3 or 2026-M07"), token=token)
+        raise PeriodError(N_("'%(token)s' is not a period like 2026, 2026-S1, 2026-Q3 or 2026-M07"), token=token[:40])
     year, part = int(match[1]), match[2]
-    if not 2000 <= year <= 2100:
+    if not parsing.YEAR_MIN <= year <= parsing.YEAR_MAX:
         raise PeriodError(N_("year %(year)d is out of range"), year=year)
     if part is None:
         return containing("year", date(year, 1, 1))

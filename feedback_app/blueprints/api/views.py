@@ -6,13 +6,14 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import PerformancePeriod, Role, ServicePoint, Unit
-from ...services import audit, periods
+from ...services import audit, parsing, periods
 from ...services.organisation import accounts
 from ...services.organisation.staff import staff_keys
 from ...services.performance import cycle, hr_export
 from ...services.reporting import dashboards, exports, reports, rollups
 from ...services.reporting.scoring import round2
 from ...services.survey.counters import unit_ids_of
+from .. import params
 from . import bp
 from .openapi import document
 
@@ -51,7 +52,8 @@ def _period() -> periods.Period:
 
 def _unit(code: str) -> Unit:
     """A unit in the token owner's scope; anything else is 404, and audited."""
-    unit = db.session.scalars(select(Unit).where(Unit.code == code.upper())).first()
+    found = parsing.code(code)
+    unit = db.session.scalars(select(Unit).where(Unit.code == found)).first() if found else None
     visible = accounts.visible_unit_ids(g.api_user)
     if unit is None or (visible is not None and unit.id not in visible):
         audit.record("access.denied", g.api_user, f"unit:{code[:40]}", detail=request.path)
@@ -159,10 +161,8 @@ def unit_responses(code: str):
                            "answers": {"U1": 3, ...}, "excluded": false, ...}]}
     """
     unit, period, scope, start, end = _context(code)
-    page_raw, per_page_raw = request.args.get("page", "1"), request.args.get("per_page", "50")
-    if not page_raw.isdigit() or not per_page_raw.isdigit() or int(page_raw) < 1 or int(per_page_raw) < 1:
-        abort(400, description="page and per_page must be whole numbers from 1")
-    page, per_page = int(page_raw), min(int(per_page_raw), MAX_PER_PAGE)
+    page = params.page_arg()
+    per_page = min(params.whole_arg("per_page", 50, 1, params.MAX_PAGE), MAX_PER_PAGE)  # more is served as 200
     total = db.session.scalar(select(func.count()).select_from(
         select(1).where(*reports.conditions_for(scope, start, end, include_excluded=True)).subquery()))
     last = max(1, -(-total // per_page))
@@ -241,6 +241,5 @@ def hr_summaries(token: str):
         response = current_app.response_class(status=304)
     else:
         response = jsonify(body)
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "no-cache"
+    response.set_etag(etag)  # the poller keeps it and sends If-None-Match; nothing is stored (Cache-Control no-store)
     return response

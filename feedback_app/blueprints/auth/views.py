@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ...extensions import limiter
@@ -14,8 +15,27 @@ from ...services.survey import responses
 from . import bp
 
 
-def _username_key() -> str:
-    return "login:" + (request.form.get("username") or "").strip().lower()[:80]
+def _username() -> str:
+    return (request.form.get("username") or "").strip().lower()[:80]
+
+
+def _client_hash() -> str | None:
+    return responses.client_fingerprint(current_app.config["SECRET_KEY"], request.remote_addr)
+
+
+# Sign-in throttling counts failed attempts only (a shared office address signing everyone in is not slowed):
+# per address, per (username, address), and a slower limit per username from all addresses together. Someone
+# typing wrong passwords for a known account from one address locks only that address out of it; to lock the
+# account for everyone takes more failures than LOGIN_RATE_LIMIT_ACCOUNT, from several addresses (README, Security).
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+def _throttled(which: str):
+    def record(limit) -> None:
+        audit.record("login.throttled", None, f"user:{_username()}", detail=f"{which}: {limit.limit}",
+                     client_hash=_client_hash())
+    return record
 
 
 def _safe_next(target: str | None) -> str:
@@ -26,8 +46,12 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
-@limiter.limit("20 per hour", methods=["POST"], key_func=_username_key)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_ADDRESS"], methods=["POST"], deduct_when=_failed,
+               on_breach=_throttled("address"))
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_ACCOUNT_ADDRESS"], methods=["POST"], deduct_when=_failed,
+               key_func=lambda: f"login:{_username()}:{get_remote_address()}", on_breach=_throttled("account and address"))
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"], methods=["POST"], deduct_when=_failed,
+               key_func=lambda: f"login:{_username()}", on_breach=_throttled("account"))
 def login():
     """The sign-in form; a wrong username or password gets one generic message."""
     if current_user.is_authenticated:
@@ -39,8 +63,7 @@ def login():
         if user is not None:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-        audit.record("login.failed", None, f"user:{username.strip().lower()[:80]}",
-                     client_hash=responses.client_fingerprint(current_app.config["SECRET_KEY"], request.remote_addr))
+        audit.record("login.failed", None, f"user:{_username()}", client_hash=_client_hash())
         error = _("Wrong username or password.")
     return render_template("auth/login.html", error=error), (401 if error else 200)
 

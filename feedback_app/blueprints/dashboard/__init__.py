@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__)
 
-from . import filters, views  # noqa: E402,F401  (filters and routes register on import)
+from . import filters, followups, views  # noqa: E402,F401  (filters and routes register on import)

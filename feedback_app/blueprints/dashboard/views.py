@@ -10,16 +10,18 @@ from ...extensions import db
 from ...models import (
     Nomination, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating, Role, ServicePoint, Staff, Unit,
 )
-from ...services import audit, clock, periods
+from ...services import audit, clock, parsing, periods
 from ...services.integrity import flags
+from ...services.messages import N_
 from ...services.organisation import accounts
 from ...services.organisation.staff import staff_keys
 from ...services.performance import appraisal, cycle
 from ...services.performance.appraisal import PerformanceError
 from ...services.reporting import dashboards, documents, exports, plans, reports, rollups
 from ...services.reporting.scoring import minimum_sample
+from ...services.survey import followups
 from ...services.survey.counters import unit_ids_of
-from .. import say
+from .. import params, say
 from ..downloads import download
 from . import bp
 
@@ -43,6 +45,18 @@ def _refuse(target: str):
     """Out of scope: 404 (nothing is revealed) and an audit row."""
     audit.record("access.denied", current_user._get_current_object(), target, detail=request.path)
     abort(404)
+
+
+def _unit_by_code(code: str) -> Unit | None:
+    """The unit with this code (a text that cannot be a code finds none)."""
+    found = parsing.code(code)
+    return db.session.scalars(select(Unit).where(Unit.code == found)).first() if found else None
+
+
+def _counter_by_code(code: str) -> ServicePoint | None:
+    """The counter with this code (a text that cannot be a code finds none)."""
+    found = parsing.code(code)
+    return db.session.scalars(select(ServicePoint).where(ServicePoint.code == found)).first() if found else None
 
 
 def _unit_in_scope(unit: Unit | None, target: str) -> Unit:
@@ -72,23 +86,23 @@ def home():
 @login_required
 def unit(code: str):
     """A unit and its sub-units: IKM, elements, counters, officers, sub-units and trend."""
-    found = db.session.scalars(select(Unit).where(Unit.code == code.upper())).first()
-    found = _unit_in_scope(found, f"unit:{code}")
+    found = _unit_in_scope(_unit_by_code(code), f"unit:{code[:40]}")
     period = _period()
     scope = reports.Scope(tuple(unit_ids_of(found)))
     board = dashboards.build(found.name, scope, period, _policy(), sub_units=list(found.children))
     saved = plans.get_plan(found, period.token)
     minimum = minimum_sample(saved.service_users) if saved and saved.service_users else None
+    waiting = followups.open_count(set(scope.unit_ids)) if current_user.role == Role.UNIT_HEAD else None
     return render_template("dashboard/unit.html", board=board, unit=found, minimum_sample=minimum,
-                           open_flags=_open_flags(scope, period))
+                           open_flags=_open_flags(scope, period), open_followups=waiting)
 
 
 @bp.get("/counter/<code>")
 @login_required
 def counter(code: str):
     """One counter: its IKM, elements, the officers who served there and its trend."""
-    point = db.session.scalars(select(ServicePoint).where(ServicePoint.code == code.upper())).first()
-    _unit_in_scope(point.unit if point else None, f"counter:{code}")
+    point = _counter_by_code(code)
+    _unit_in_scope(point.unit if point else None, f"counter:{code[:40]}")
     scope, period = reports.Scope((point.unit_id,), service_point_id=point.id), _period()
     board = dashboards.build(point.name, scope, period, _policy())
     return render_template("dashboard/unit.html", board=board, unit=point.unit, counter=point,
@@ -102,7 +116,7 @@ def _open_flags(scope: reports.Scope, period: periods.Period) -> int | None:
     return flags.open_count(scope, *period.bounds_utc(current_app.config["TIMEZONE"]))
 
 
-@bp.get("/officer/<int:staff_id>")
+@bp.get("/officer/<id:staff_id>")
 @login_required
 def officer(staff_id: int):
     """One officer's results: officers see only their own; unit heads those of their units."""
@@ -122,25 +136,20 @@ def officer(staff_id: int):
 @login_required
 def comments(kind: str, code: str):
     """Comments and follow-up requests of a unit or counter, newest first, filterable; low scores highlighted."""
-    scope, title, _, _ = _scope_of(kind, code)
+    scope, title, _unit, _point = _scope_of(kind, code)
     period = _period()
     start, end = period.bounds_utc(current_app.config["TIMEZONE"])
-    page = _page_number()
+    page = params.page_arg()
     filters = {"q": request.args.get("q", "")[:100], "low": request.args.get("low") == "1",
                "followup": request.args.get("followup") == "1"}
     try:
         rows, total = reports.comments(scope, start, end, filters["q"], filters["low"], filters["followup"], page)
     except reports.PageOutOfRange as error:
         abort(404, description=say(error))
+    owner = _unit if kind == "unit" else _point.unit
+    followups_url = url_for(".followups_list", code=owner.code) if current_user.role == Role.UNIT_HEAD else None
     return render_template("dashboard/comments.html", rows=rows, total=total, page=page, period=period,
-                           title=title, kind=kind, code=code, filters=filters)
-
-
-def _page_number() -> int:
-    page = request.args.get("page", "1")
-    if not page.isdigit():
-        abort(400, description=_("page '%(page)s' is not a page number", page=page[:20]))
-    return int(page)
+                           title=title, kind=kind, code=code, filters=filters, followups_url=followups_url)
 
 
 @bp.get("/<kind>/<code>/integrity")
@@ -151,7 +160,7 @@ def integrity_list(kind: str, code: str, error: tuple[int, str] | None = None, v
     if current_user.role not in flags.REVIEWERS:
         _refuse(f"{kind}:{code}:integrity")
     scope, title, _unit, _point = _scope_of(kind, code)
-    period, page = _period(), _page_number()
+    period, page = _period(), params.page_arg()
     start, end = period.bounds_utc(current_app.config["TIMEZONE"])
     show_all = request.args.get("all") == "1"
     try:
@@ -164,7 +173,7 @@ def integrity_list(kind: str, code: str, error: tuple[int, str] | None = None, v
     return html, (400 if error else 200)
 
 
-@bp.post("/<kind>/<code>/integrity/<int:response_id>")
+@bp.post("/<kind>/<code>/integrity/<id(big=True):response_id>")
 @login_required
 def integrity_review(kind: str, code: str, response_id: int):
     """A reviewer's decision on one flagged response; a refused one shows the list again with the reason kept."""
@@ -185,12 +194,11 @@ def integrity_review(kind: str, code: str, response_id: int):
 def _scope_of(kind: str, code: str) -> tuple[reports.Scope, str, Unit | None, ServicePoint | None]:
     """The scope of a unit or counter page, checked against the signed-in user."""
     if kind == "unit":
-        found = _unit_in_scope(db.session.scalars(select(Unit).where(Unit.code == code.upper())).first(),
-                               f"unit:{code}")
+        found = _unit_in_scope(_unit_by_code(code), f"unit:{code[:40]}")
         return reports.Scope(tuple(unit_ids_of(found))), found.name, found, None
     if kind == "counter":
-        point = db.session.scalars(select(ServicePoint).where(ServicePoint.code == code.upper())).first()
-        _unit_in_scope(point.unit if point else None, f"counter:{code}")
+        point = _counter_by_code(code)
+        _unit_in_scope(point.unit if point else None, f"counter:{code[:40]}")
         return reports.Scope((point.unit_id,), service_point_id=point.id), point.name, point.unit, point
     abort(404)
 
@@ -206,7 +214,7 @@ def export_tables(kind: str, code: str, fmt: str):
     board = dashboards.build(title, scope, period, _policy(),
                              sub_units=list(found_unit.children) if kind == "unit" else None)
     tables = exports.dashboard_tables(board, staff_keys([o.staff_id for o in board.officers]))
-    filename = f"skm-{code.lower()}-{period.token}"
+    filename = f"skm-{(point or found_unit).code.lower()}-{period.token}"
     if fmt == "xlsx":
         return download(exports.to_xlsx([(t.name, t.headers, t.rows, t.text_columns) for t in tables]),
                         f"{filename}.xlsx")
@@ -225,11 +233,11 @@ def export_responses(kind: str, code: str, fmt: str):
     """Every response in scope and period, one row each (flagged ones included and marked)."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    scope, _, _, _ = _scope_of(kind, code)
+    scope, _, found_unit, point = _scope_of(kind, code)
     period = _period()
     start, end = period.bounds_utc(current_app.config["TIMEZONE"])
     rows = exports.response_rows(scope, start, end, current_app.config["TIMEZONE"])
-    filename = f"skm-responden-{code.lower()}-{period.token}"
+    filename = f"skm-responden-{(point or found_unit).code.lower()}-{period.token}"
     if fmt == "xlsx":
         return download(exports.to_xlsx([("Responden", exports.RESPONSE_HEADERS, rows,
                                           exports.RESPONSE_TEXT_COLUMNS)]), f"{filename}.xlsx")
@@ -237,7 +245,7 @@ def export_responses(kind: str, code: str, fmt: str):
 
 
 def _plan_lines(form) -> list[plans.PlanLine]:
-    count = min(int(form.get("lines", "0")) if form.get("lines", "0").isdigit() else 0, plans.MAX_ITEMS + 3)
+    count = params.form_whole("lines", 0, 0, plans.MAX_ITEMS + 3)
     return [plans.PlanLine(form.get(f"element{i}", ""), form.get(f"programme{i}", ""), form.get(f"quarter{i}", ""),
                            form.get(f"responsible{i}", ""), form.get(f"progress{i}", "")) for i in range(1, count + 1)]
 
@@ -246,7 +254,7 @@ def _plan_lines(form) -> list[plans.PlanLine]:
 @login_required
 def plan(code: str):
     """The follow-up plan (RTL) of a unit for a period: unit heads and administrators write it, HR reads it."""
-    found = _unit_in_scope(db.session.scalars(select(Unit).where(Unit.code == code.upper())).first(), f"unit:{code}")
+    found = _unit_in_scope(_unit_by_code(code), f"unit:{code[:40]}")
     period = _period()
     editable = current_user.role in (Role.UNIT_HEAD, Role.ADMIN)
     saved = plans.get_plan(found, period.token)
@@ -273,7 +281,7 @@ def plan(code: str):
 @login_required
 def report(code: str):
     """The official SKM report of a unit for a period (PermenPANRB 14/2017), as a printable PDF."""
-    found = _unit_in_scope(db.session.scalars(select(Unit).where(Unit.code == code.upper())).first(), f"unit:{code}")
+    found = _unit_in_scope(_unit_by_code(code), f"unit:{code[:40]}")
     period = _period()
     policy = _policy()
     pdf = documents.report_pdf(documents.gather(found, period, policy, current_app.config["REGION_NAME"]))
@@ -283,19 +291,18 @@ def report(code: str):
 # --- performance: unit heads rate their staff, officers see their own summaries and give peer feedback ----------
 
 def _performance_period(token: str | None = None) -> PerformancePeriod:
-    """The performance period asked for; by default the last ended period of the main kind while it is not closed
-    (ratings are due), else the current one. An unknown or unused one is a 400 with the reason."""
-    cfg = current_app.config
-    if not token:
-        kind = "quarter" if "quarter" in cfg["PERFORMANCE_PERIOD_KINDS"] else cfg["PERFORMANCE_PERIOD_KINDS"][0]
-        current = periods.containing(kind, clock.to_local(clock.now_utc(), cfg["TIMEZONE"]).date())
-        ended = current.previous(1)[0]
-        row = cycle.find(ended.token)
-        token = ended.token if row is None or row.state != "closed" else current.token
+    """The performance period asked for, or the one the pages open on (cycle.default_period). Pages only read
+    periods: one that was never opened is a 404 saying so, a token that is not a period a 400."""
     try:
-        return cycle.ensure(token[:24], cfg)
+        row = cycle.lookup(token) if token else cycle.default_period(current_app.config, clock.now_utc())
+    except cycle.PeriodMissing as missing:
+        abort(404, description=say(missing))
     except PerformanceError as error:
         abort(400, description=say(error))
+    if row is None:
+        abort(404, description=_("No performance period has been opened yet: the scheduler opens the current ones, "
+                                 "and BKPSDM can open one on its periods page."))
+    return row
 
 
 def _evidence(period_row: PerformancePeriod, people: list[Staff]) -> dict:
@@ -330,10 +337,15 @@ def _rating_target(token: str, staff_id: int) -> tuple[PerformancePeriod, Staff]
     visible = accounts.visible_unit_ids(current_user)
     if person is None or person.unit_id not in (visible or set()) or person.id == current_user.staff_id:
         _refuse(f"rating:{token[:24]}:{staff_id}")
+    if person.asn_type not in appraisal.ASN_TYPES:  # the form is not offered: only ASN are rated
+        refused = PerformanceError(N_("only ASN (PNS, PPPK) are rated; this staff member is not one"))
+        audit.record("rating.refused", current_user._get_current_object(), f"rating:{row.token}:{person.id}",
+                     detail=str(refused))
+        abort(404, description=say(refused))
     return row, person
 
 
-@bp.route("/performance/<token>/rate/<int:staff_id>", methods=["GET", "POST"])
+@bp.route("/performance/<token>/rate/<id:staff_id>", methods=["GET", "POST"])
 @login_required
 def rate(token: str, staff_id: int):
     """The rating form: hasil kerja and perilaku kerja, the predikat from the matrix, notes per BerAKHLAK value,
@@ -348,7 +360,7 @@ def rate(token: str, staff_id: int):
         try:
             appraisal.save_rating(current_user._get_current_object(), row, person, values["hasil_kerja"],
                                     values["perilaku"], values["notes"], accounts.visible_unit_ids(current_user),
-                                    int(rating_id) if rating_id.isdigit() else None)
+                                    parsing.identifier(rating_id))
             flash(f"{person.name}: {_('saved')}", "info")
             return redirect(url_for(".performance_home", period=row.token))
         except PerformanceError as refused:
@@ -385,7 +397,7 @@ def _own_performance(row: PerformancePeriod):
                            items=appraisal.PEER_ITEMS, periods_by_id={p.id: p for _, p in summaries})
 
 
-@bp.post("/performance/<token>/peer/<int:staff_id>")
+@bp.post("/performance/<token>/peer/<id:staff_id>")
 @login_required
 def peer_feedback(token: str, staff_id: int):
     """An officer's feedback to a colleague of the same unit (anonymous to the colleague)."""

@@ -16,7 +16,7 @@ from ...services.clock import now_utc
 from ...services.performance import appraisal, awards, cycle, hr_export
 from ...services.performance.appraisal import PerformanceError
 from ...services.reporting import exports
-from .. import say
+from .. import params, say
 from ..downloads import download
 from . import bp
 
@@ -57,9 +57,10 @@ def periods():
 
 @bp.post("/periods/open")
 def open_period():
-    """Start a period by its token (e.g. 2026-Q4) so unit heads can rate in it."""
+    """Open a period by its token (e.g. 2026-Q4) so unit heads can rate in it (audited; an existing one opens
+    its page)."""
     try:
-        row = cycle.ensure(request.form.get("token", "").strip()[:24], current_app.config)
+        row = cycle.ensure(request.form.get("token", "").strip()[:24], current_app.config, actor=_actor())
     except PerformanceError as error:
         flash(say(error), "error")
         return redirect(url_for(".periods"))
@@ -109,7 +110,7 @@ def period(token: str):
                            levels=appraisal.LEVEL_LABELS, today=cycle.today(current_app.config, now_utc()))
 
 
-@bp.post("/nominations/<int:nomination_id>")
+@bp.post("/nominations/<id:nomination_id>")
 def decide(nomination_id: int):
     """Confirm or reject a nomination (a rejection needs a reason)."""
     nomination = db.session.get(Nomination, nomination_id)
@@ -174,17 +175,15 @@ def _audit_query():
 def audit_log():
     """The audit log, newest first, filterable by action prefix and text."""
     query, filters = _audit_query()
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        abort(400, description=_("page '%(page)s' is not a page number", page=page[:20]))
+    page = params.page_arg()
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     last = max(1, -(-total // AUDIT_PER_PAGE))
-    if int(page) > last:
-        abort(404, description=_("page %(page)d does not exist; pages run from 1 to %(last)d", page=int(page),
+    if page > last:
+        abort(404, description=_("page %(page)d does not exist; pages run from 1 to %(last)d", page=page,
                                  last=last))
     rows = db.session.execute(query.order_by(AuditEvent.id.desc()).limit(AUDIT_PER_PAGE)
-                              .offset((int(page) - 1) * AUDIT_PER_PAGE)).all()
-    return render_template("hr/audit.html", rows=rows, total=total, page=int(page), last=last, filters=filters)
+                              .offset((page - 1) * AUDIT_PER_PAGE)).all()
+    return render_template("hr/audit.html", rows=rows, total=total, page=page, last=last, filters=filters)
 
 
 AUDIT_HEADERS = ("No", "Waktu (UTC)", "Pengguna", "Tindakan", "Sasaran", "Sebelum", "Sesudah", "Keterangan")

@@ -8,12 +8,12 @@ from datetime import timedelta
 from flask import Response, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
-from markupsafe import escape
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from ...extensions import db, limiter
 from ...models import Unit
-from ...services import clock, periods
+from ...services import clock, parsing, periods
 from ...services.reporting import dashboards
 from ...services.survey import counters, qr, responses, survey
 from .. import say
@@ -43,7 +43,9 @@ def _context(code: str) -> counters.CounterContext:
 
 # The clean survey page (no answers, no errors) is rendered once per counter, language and officers on duty,
 # with slots for the three per-visit values; a visit then costs three string replacements instead of a render.
-_SLOTS = ("@@csrf@@", "@@rt@@", "@@idem@@")
+# A slot holds '<' and '>', which autoescaping turns into entities in every data string (counter, unit and
+# staff names, questions), so no name can contain a slot and take the token meant for the form.
+_SLOTS = (Markup("<@csrf@>"), Markup("<@rt@>"), Markup("<@idem@>"))
 _pages = counters.TTLCache()
 
 
@@ -74,7 +76,7 @@ def _render_survey(context, questionnaire, values=None, errors=None, status=200,
         key = (context.service_point_id, questionnaire.id, locale, tuple(s.id for s in staff), preselected)
         html = _pages.get(key, cfg["SURVEY_CONTEXT_TTL"], lambda: render(_SLOTS, {}, {}))
         for slot, token in zip(_SLOTS, tokens):
-            html = html.replace(slot, str(escape(token)), 1)
+            html = html.replace(slot, str(escape(token)))
     else:
         html = render(tokens, values or {}, errors or {})
     response = make_response(html, status)
@@ -136,6 +138,14 @@ def rerender_after_csrf_failure(code: str) -> Response:
     return _render_survey(context, context.questionnaire, values, {"form": "session_expired"}, status=400)
 
 
+@bp.get("/privasi")
+def privacy():
+    """The privacy notice (UU 27/2022): what the survey keeps, why, for how long, who sees it, and the citizen's
+    rights; linked from every survey page."""
+    cfg = current_app.config
+    return render_template("public/privacy.html", retention=int(cfg["CONTACT_RETENTION_DAYS"]))
+
+
 @bp.get("/s/<code>/thanks")
 def thanks(code: str):
     """Thank-you page after a stored response."""
@@ -148,11 +158,14 @@ def qr_image(code: str, fmt: str):
     context = _context(code)
     if fmt not in ("png", "svg"):
         abort(404)
-    url = qr.survey_url(context.code, current_app.config["PUBLIC_BASE_URL"] or request.host_url)
+    configured = current_app.config["PUBLIC_BASE_URL"]
+    url = qr.survey_url(context.code, configured or request.host_url)
     body, mimetype = (qr.qr_png(url), "image/png") if fmt == "png" else (qr.qr_svg(url), "image/svg+xml")
     response = make_response(body)
     response.mimetype = mimetype
-    response.headers["Cache-Control"] = "public, max-age=3600"
+    # Only a QR of the configured address may sit in shared caches; one drawn from the request's Host (development
+    # without PUBLIC_BASE_URL) is answered to that request alone.
+    response.headers["Cache-Control"] = "public, max-age=3600" if configured else "no-store"
     return response
 
 
@@ -169,7 +182,7 @@ def poster(code: str):
     return response
 
 
-@bp.get("/staff/<int:staff_id>/photo")
+@bp.get("/staff/<id:staff_id>/photo")
 def staff_photo(staff_id: int):
     """A staff member's small photo, loaded lazily by the survey page."""
     found = counters.staff_photo(staff_id)
@@ -203,7 +216,8 @@ def results(code: str | None = None):
         top = select(Unit).where(Unit.parent_id.is_(None), Unit.active).order_by(Unit.name)
         children = db.session.scalars(top).all()
     else:
-        unit = db.session.scalars(select(Unit).where(Unit.code == code.upper(), Unit.active)).first()
+        found = parsing.code(code)
+        unit = db.session.scalars(select(Unit).where(Unit.code == found, Unit.active)).first() if found else None
         if unit is None:
             abort(404)
         unit_ids, title = tuple(counters.unit_ids_of(unit)), unit.name

@@ -22,6 +22,9 @@ FLAGS = ("too_fast", "honeypot", "bad_token", "stale_form", "outside_hours", "bu
 DECISIONS = ("count", "exclude")
 # written with the literal '' so that both databases match it to the partial index ix_responses_flagged
 FLAGGED = Response.integrity_flags != literal_column("''")
+# A response's open flag, as a performance summary counts it and the award gate reads it: flagged, still excluded
+# from the scores, and not reviewed yet. A flag that leaves the response counted (outside_hours) is not open.
+OPEN_FLAG = (FLAGGED, Response.excluded.is_(True), Response.reviewed_at.is_(None))
 REASON_MAX = 500
 REVIEWERS = (Role.ADMIN, Role.HR, Role.UNIT_HEAD)  # who decides on flagged responses (unit heads: their units)
 

@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ...extensions import db
 from ...models import ApiToken, Role, Unit, User
-from .. import audit
+from .. import audit, parsing
 from ..clock import now_utc
 from ..survey.counters import unit_ids_of
 from .staff import find_staff
@@ -88,10 +88,11 @@ def authenticate(username: str, password: str) -> User | None:
 def load_session_user(session_id: str) -> User | None:
     """The user of a session id "id:version", if the account is active and the version still current."""
     user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    user_id, version = parsing.identifier(user_id), parsing.identifier(version)
+    if user_id is None or version is None:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
         return None
     return user
 

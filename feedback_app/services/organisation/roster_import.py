@@ -98,10 +98,27 @@ def _header(cells) -> list[str]:
     return [str(c or "").strip().lower().replace(" ", "_") for c in cells]
 
 
+KNOWN_COLUMNS = frozenset(column for required, optional in TABLES.values() for column in required + optional)
+DELIMITERS = (",", ";", "\t")
+
+
+def _delimiter(text: str) -> str:
+    """The list separator of a CSV export: the one that splits its header into the most known column names
+    (Excel writes ',' or ';' depending on the region settings, both are common in Indonesia; some tools use tab).
+    A header holds no data, so this never guesses from a name that happens to contain a separator."""
+    header = next(iter(text.splitlines()), "")
+
+    def known(delimiter: str) -> tuple[int, int]:
+        cells = next(csv.reader([header], delimiter=delimiter), [])
+        return sum(c.strip().lower().replace(" ", "_") in KNOWN_COLUMNS for c in cells), len(cells)
+
+    return max(DELIMITERS, key=known)
+
+
 def _read_csv(data: bytes):
     text = data.decode("utf-8-sig")
-    dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;\t")
-    reader = csv.reader(io.StringIO(text), dialect)
+    # the csv module's standard quoting: a field in double quotes, a quote inside written as two ("")
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text), quotechar='"', doublequote=True)
     rows = list(reader)
     if not rows:
         return [], []

@@ -15,7 +15,7 @@ from ...extensions import db
 from ...models import AsnType, Formula, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating, Role, Staff, User
 from ...models.performance import RATING_LEVELS
 from ...models.rollups import ELEMENT_CODES
-from .. import audit
+from .. import audit, parsing
 from ..clock import now_utc
 from ..messages import N_, Refusal
 from ..reporting.scoring import officer_score
@@ -66,8 +66,8 @@ def validate_formula(settings: dict) -> dict:
     clean = {}
     for name in WEIGHTS:
         try:
-            value = float(settings.get(name, 0))
-        except (TypeError, ValueError):
+            value = parsing.number(settings.get(name, 0), name, -1e6, 1e6)
+        except parsing.BadValue:
             raise PerformanceError(N_("%(name)s must be a number"), name=name) from None
         if not 0 <= value <= 1 or math.isnan(value):
             raise PerformanceError(N_("%(name)s must lie between 0 and 1 (got %(value)s)"), name=name, value=value)
@@ -82,9 +82,9 @@ def validate_formula(settings: dict) -> dict:
         raise PerformanceError(N_("officer elements must be distinct codes among U1..U9, e.g. U6,U7"))
     clean["officer_elements"] = list(elements)
     try:
-        clean["minimum"] = int(settings.get("minimum", 20))
-        clean["prior_weight"] = float(settings.get("prior_weight", 10))
-    except (TypeError, ValueError):
+        clean["minimum"] = parsing.whole(settings.get("minimum", 20), "minimum", 0, 1_000_000)
+        clean["prior_weight"] = parsing.number(settings.get("prior_weight", 10), "prior_weight", -1e6, 1e6)
+    except parsing.BadValue:
         raise PerformanceError(N_("minimum and prior_weight must be numbers")) from None
     if clean["minimum"] < 1 or clean["prior_weight"] < 0:
         raise PerformanceError(N_("the minimum must be at least 1 and the prior weight not negative"))
@@ -278,20 +278,40 @@ def distribution_warnings(counts: dict[str, int], caps: dict[str, float]) -> lis
 
 # --- peer feedback -------------------------------------------------------------------------------------------------
 
+def supervises(supervisor: Staff, person: Staff) -> bool:
+    """Whether a staff member is in the supervisor line above another: linked to an active unit head account
+    whose units (the unit and its sub-units) include the other's unit."""
+    from ..survey.counters import unit_ids_of
+
+    heads = db.session.scalars(select(User.unit_id).where(User.role == Role.UNIT_HEAD, User.active.is_(True),
+                                                          User.staff_id == supervisor.id,
+                                                          User.unit_id.is_not(None))).all()
+    return any(person.unit_id in unit_ids_of(unit_id) for unit_id in heads)
+
+
 def peers_of(user: User) -> list[Staff]:
-    """Colleagues an officer may give feedback to: active staff of the same unit, not themselves."""
-    if user.staff is None:
+    """Colleagues an officer may give feedback to: active staff of the same unit, not themselves and not in a
+    supervisor line with them (supervisors rate; their feedback would not be a peer's)."""
+    if user.staff is None or user.role != Role.OFFICER:
         return []
-    return db.session.scalars(select(Staff).where(Staff.unit_id == user.staff.unit_id, Staff.active.is_(True),
-                                                  Staff.id != user.staff_id).order_by(Staff.name)).all()
+    colleagues = db.session.scalars(select(Staff).where(Staff.unit_id == user.staff.unit_id, Staff.active.is_(True),
+                                                        Staff.id != user.staff_id).order_by(Staff.name)).all()
+    return [c for c in colleagues if not supervises(user.staff, c) and not supervises(c, user.staff)]
 
 
 def give_peer_feedback(actor: User, period: PerformancePeriod, staff: Staff | None, scores: dict, comment: str
                        ) -> PeerFeedback:
-    """One colleague's feedback; refused (audited) outside the unit, for oneself, twice, or in a closed period."""
+    """One colleague's feedback; refused (audited) from anyone but an officer, outside the unit, for oneself,
+    between a supervisor and their staff (either way), twice, or in a closed period."""
     target = f"peer:{period.token}:{staff.id if staff else '?'}"
+    if actor.role != Role.OFFICER:
+        _refuse("peer.refused", actor, target, N_("peer feedback is given by officers to colleagues; supervisors "
+                                                  "rate their staff instead"))
     if staff is None or actor.staff is None or staff.unit_id != actor.staff.unit_id or staff.id == actor.staff_id:
         _refuse("peer.refused", actor, target, N_("feedback goes only to colleagues in your own unit"))
+    if supervises(actor.staff, staff) or supervises(staff, actor.staff):
+        _refuse("peer.refused", actor, target, N_("peer feedback is only between colleagues, not between a "
+                                                  "supervisor and their staff"))
     if period.state == "closed":
         _refuse("peer.refused", actor, target, N_("%(period)s is closed"), period=period.token)
     if db.session.scalar(select(PeerFeedback.id).where(PeerFeedback.period_id == period.id,
@@ -302,10 +322,8 @@ def give_peer_feedback(actor: User, period: PerformancePeriod, staff: Staff | No
     values = {}
     for key, _ in PEER_ITEMS:
         try:
-            values[key] = int(scores.get(key, 0))
-        except (TypeError, ValueError):
-            values[key] = 0
-        if not 1 <= values[key] <= 4:
+            values[key] = parsing.whole(scores.get(key), key, 1, 4)
+        except parsing.BadValue:
             _refuse("peer.refused", actor, target, N_("every item needs a score from 1 to 4"))
     feedback = PeerFeedback(period_id=period.id, staff_id=staff.id, reviewer_id=actor.id,
                             comment=(comment or "").strip()[:NOTE_MAX], **values)

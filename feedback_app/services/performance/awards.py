@@ -255,6 +255,7 @@ def certificate_list_pdf(region: str, period_label: str, rows: list[Nomination],
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+    from .. import pdftext
     from ..organisation.nip import format_nip
 
     styles = getSampleStyleSheet()
@@ -262,7 +263,8 @@ def certificate_list_pdf(region: str, period_label: str, rows: list[Nomination],
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm,
                             bottomMargin=20 * mm, title=f"Daftar Penerima Penghargaan {period_label}", author=region,
                             invariant=1)
-    story = [Paragraph(f"DAFTAR PENERIMA PENGHARGAAN<br/>{region.upper()}<br/>{period_label}", styles["Title"]),
+    story = [Paragraph(pdftext.markup("DAFTAR PENERIMA PENGHARGAAN<br/>{region}<br/>{period}", region=region.upper(),
+                                      period=period_label), styles["Title"]),
              Spacer(1, 6 * mm)]
     confirmed = [n for n in rows if n.status == "confirmed"]
     if not confirmed:
@@ -271,11 +273,12 @@ def certificate_list_pdf(region: str, period_label: str, rows: list[Nomination],
     for n in confirmed:
         by_category.setdefault(n.category.name, []).append(n)
     for name, items in by_category.items():
-        story.append(Paragraph(name, styles["Heading2"]))
+        story.append(pdftext.paragraph(name, styles["Heading2"]))
         data = [["No", "Nama", "NIP", "Unit kerja", "Jabatan"]]
         for number, n in enumerate(items, start=1):
-            data.append([str(number), Paragraph(n.staff.name, styles["Normal"]), format_nip(n.staff.nip) or "-",
-                         Paragraph(n.unit.name, styles["Normal"]), Paragraph(n.staff.position, styles["Normal"])])
+            data.append([str(number), pdftext.paragraph(n.staff.name, styles["Normal"]),
+                         format_nip(n.staff.nip) or "-", pdftext.paragraph(n.unit.name, styles["Normal"]),
+                         pdftext.paragraph(n.staff.position, styles["Normal"])])
         table = Table(data, colWidths=[10 * mm, 45 * mm, 40 * mm, 40 * mm, 35 * mm], repeatRows=1)
         table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6f0")),

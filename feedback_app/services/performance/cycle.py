@@ -37,39 +37,97 @@ def find(token: str) -> PerformancePeriod | None:
 
 
 def recent(cfg, now: datetime, count: int = 4) -> list[tuple[str, str]]:
-    """The current and the count - 1 earlier periods of each kind in use, newest first, with their state (a
-    period nobody has opened yet is 'open')."""
+    """The current and the count - 1 earlier periods of each kind in use that exist, newest first, with their
+    state (pages offer only periods that were opened)."""
     tokens = []
     for kind in cfg["PERFORMANCE_PERIOD_KINDS"]:
         current = periods.containing(kind, today(cfg, now))
         tokens += [p.token for p in reversed([*current.previous(count - 1), current])]
     states = dict(db.session.execute(select(PerformancePeriod.token, PerformancePeriod.state)
                                      .where(PerformancePeriod.token.in_(tokens))).all())
-    return [(t, states.get(t, "open")) for t in tokens]
+    return [(t, states[t]) for t in tokens if t in states]
 
 
-def ensure(token: str, cfg, now: datetime | None = None) -> PerformancePeriod:
-    """The performance period of a token, created (open) if its kind is in use and it has begun."""
-    existing = find(token)
-    if existing is not None:
-        return existing
+class PeriodMissing(PerformanceError, LookupError):
+    """A performance period nobody has opened (shown as 404): pages read periods, they never make one."""
+
+
+def lookup(token: str) -> PerformancePeriod:
+    """An existing performance period by its token. PerformanceError for a token that is not a period,
+    PeriodMissing for one that was never opened."""
     try:
         period = periods.parse(token)
     except periods.PeriodError as error:
         raise PerformanceError(error.message, **error.params) from None
+    row = find(period.token)
+    if row is None:
+        raise PeriodMissing(N_("there is no performance period %(period)s; BKPSDM opens periods"),
+                            period=period.token)
+    return row
+
+
+def default_period(cfg, now: datetime) -> PerformancePeriod | None:
+    """The period a performance page opens on: the last ended period of the main kind while it is not closed
+    (ratings are due), else the current one, else the newest period that has begun; None when none exists."""
+    kinds = cfg["PERFORMANCE_PERIOD_KINDS"]
+    current = periods.containing("quarter" if "quarter" in kinds else kinds[0], today(cfg, now))
+    ended = find(current.previous(1)[0].token)
+    if ended is not None and ended.state != "closed":
+        return ended
+    return find(current.token) or db.session.scalar(
+        select(PerformancePeriod).where(PerformancePeriod.first <= today(cfg, now))
+        .order_by(PerformancePeriod.first.desc(), PerformancePeriod.kind).limit(1))
+
+
+def ensure(token: str, cfg, now: datetime | None = None, actor: User | None = None) -> PerformancePeriod:
+    """The performance period of a token, opened (and audited) if it does not exist yet. Only HR (a POST) and
+    the scheduler open periods, never a page. Refused, and the attempt audited: a kind not in use, a period
+    that has not begun, or one that ended more than PERIOD_OPEN_MAX_AGE_DAYS ago."""
+    existing = find(token)
+    if existing is not None:
+        return existing
+    target = f"period:{token[:24]}"
+    try:
+        period = periods.parse(token)
+    except periods.PeriodError as error:
+        audit.refuse("period.refused", actor, target, PerformanceError(error.message, **error.params))
+    day = today(cfg, now or now_utc())
     if period.kind not in cfg["PERFORMANCE_PERIOD_KINDS"]:
-        raise PerformanceError(N_("%(kind)s periods are not used for performance here (in use: %(kinds)s)"),
-                               kind=period.kind, kinds=", ".join(cfg["PERFORMANCE_PERIOD_KINDS"]))
-    if period.first > today(cfg, now or now_utc()):
-        raise PerformanceError(N_("%(period)s has not begun yet"), period=period.token)
+        audit.refuse("period.refused", actor, target, PerformanceError(
+            N_("%(kind)s periods are not used for performance here (in use: %(kinds)s)"),
+            kind=period.kind, kinds=", ".join(cfg["PERFORMANCE_PERIOD_KINDS"])))
+    if period.first > day:
+        audit.refuse("period.refused", actor, target,
+                     PerformanceError(N_("%(period)s has not begun yet"), period=period.token))
+    if (day - period.last).days > int(cfg["PERIOD_OPEN_MAX_AGE_DAYS"]):
+        audit.refuse("period.refused", actor, target, PerformanceError(
+            N_("%(period)s ended more than %(days)d days ago; it cannot be opened now"), period=period.token,
+            days=int(cfg["PERIOD_OPEN_MAX_AGE_DAYS"])))
     row = PerformancePeriod(token=period.token, kind=period.kind, first=period.first, last=period.last)
     db.session.add(row)
     try:
+        db.session.flush()
+        audit.record("period.open", actor, f"period:{row.token}", None, {"state": "open"},
+                     detail="opened by HR" if actor else "opened by the scheduler", commit=False)
         db.session.commit()
     except IntegrityError:  # made meanwhile by another process
         db.session.rollback()
-        row = find(token)
+        row = find(period.token)
     return row
+
+
+def open_current(cfg, now: datetime | None = None) -> list[str]:
+    """Open the current and the previous period of each kind in use where they are missing (the scheduler's
+    step, also run by seed-demo). Returns the tokens opened."""
+    day = today(cfg, now or now_utc())
+    opened = []
+    for kind in cfg["PERFORMANCE_PERIOD_KINDS"]:
+        current = periods.containing(kind, day)
+        for period in (*current.previous(1), current):
+            if find(period.token) is None:
+                ensure(period.token, cfg, now)
+                opened.append(period.token)
+    return opened
 
 
 def ensure_formula(cfg) -> Formula:
@@ -115,7 +173,7 @@ def summary_inputs(period_row: PerformancePeriod, cfg, formula: dict) -> dict[in
         .where(PeerFeedback.period_id == period_row.id).group_by(PeerFeedback.staff_id))}
     open_flags = dict(db.session.execute(
         select(Response.staff_id, func.count()).where(*reports.conditions_for(reports.Scope(None), start, end, True),
-                                                      flags.FLAGGED, Response.reviewed_at.is_(None))
+                                                      *flags.OPEN_FLAG)
         .group_by(Response.staff_id)).all())
     staff = db.session.scalars(select(Staff).where(
         Staff.asn_type.in_(ASN_TYPES), Staff.active.is_(True) | Staff.id.in_(list(ratings) or [0]))
@@ -235,13 +293,7 @@ def advance(cfg, now: datetime | None = None) -> list[str]:
     those whose grace period has passed. Returns what it did, one line each."""
     now = now or now_utc()
     day = today(cfg, now)
-    done = []
-    for kind in cfg["PERFORMANCE_PERIOD_KINDS"]:
-        current = periods.containing(kind, day)
-        for period in (*current.previous(1), current):
-            if find(period.token) is None:
-                ensure(period.token, cfg, now)
-                done.append(f"opened {period.token}")
+    done = [f"opened {token}" for token in open_current(cfg, now)]
     ended = db.session.scalars(select(PerformancePeriod).where(PerformancePeriod.state == "open",
                                                                PerformancePeriod.last < day)).all()
     for row in ended:

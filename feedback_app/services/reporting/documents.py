@@ -16,6 +16,7 @@ from reportlab.platypus import (
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from ...models import FollowUpPlan, Question
+from .. import pdftext
 from . import reports
 from .dashboards import Dashboard
 from .scoring import PRINTED_WEIGHT, minimum_sample, round2
@@ -66,7 +67,8 @@ class _Doc(BaseDocTemplate):
     def afterFlowable(self, flowable):
         if isinstance(flowable, Paragraph) and flowable.style.name in ("Chapter", "Section"):
             level = 0 if flowable.style.name == "Chapter" else 1
-            self.notify("TOCEntry", (level, flowable.getPlainText(), self.page))
+            # the contents list is markup too: the heading's text goes back in escaped
+            self.notify("TOCEntry", (level, pdftext.escape(flowable.getPlainText()), self.page))
 
 
 def _styles():
@@ -101,11 +103,12 @@ def report_pdf(data: ReportInput) -> bytes:
     st = _styles()
     board, s = data.board, data.board.summary
     period = board.period
-    P = lambda text, style="body": Paragraph(text, st[style])  # noqa: E731
+    P = lambda text, style="body": pdftext.paragraph(text, st[style])  # noqa: E731  (plain text, escaped)
+    M = lambda markup, style="body": Paragraph(markup, st[style])  # noqa: E731  (our markup, values escaped)
     story: list = []
 
     # Cover
-    story += [Spacer(1, 50 * mm), P("LAPORAN<br/>SURVEI KEPUASAN MASYARAKAT", "cover"), Spacer(1, 10 * mm),
+    story += [Spacer(1, 50 * mm), M("LAPORAN<br/>SURVEI KEPUASAN MASYARAKAT", "cover"), Spacer(1, 10 * mm),
               P(data.unit_name.upper(), "cover2"), P(period.label.upper(), "cover2"), Spacer(1, 60 * mm),
               P(data.region.upper(), "cover2"), P(str(period.last.year), "cover2"), PageBreak()]
     # Foreword and contents
@@ -165,8 +168,9 @@ def report_pdf(data: ReportInput) -> bytes:
          for i, e in enumerate(board.elements, start=1)],
         [10 * mm, 75 * mm, 20 * mm, 20 * mm, 35 * mm])]
     if s.ikm is not None:
-        story += [Spacer(1, 3 * mm), P(f"Nilai IKM unit: <b>{_n(s.ikm)}</b>, mutu pelayanan <b>{s.grade.letter}</b> "
-                                       f"(kinerja unit {s.grade.label}).")]
+        story += [Spacer(1, 3 * mm), M(pdftext.markup(
+            "Nilai IKM unit: <b>{ikm}</b>, mutu pelayanan <b>{grade}</b> (kinerja unit {label}).",
+            ikm=_n(s.ikm), grade=s.grade.letter, label=s.grade.label))]
     if board.counters:
         story += [P("3.3 Indeks Kepuasan Masyarakat per Unit Layanan", "section"), _table(
             [["Unit layanan / loket", "Responden", "IKM", "Mutu"]] +

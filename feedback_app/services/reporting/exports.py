@@ -12,7 +12,7 @@ from fractions import Fraction
 from sqlalchemy import case, func, select
 
 from ...extensions import db
-from ...models import Answer, FollowUpContact, Question, Response, ServicePoint, ServiceType, Staff, Unit
+from ...models import Answer, Question, Response, ServicePoint, ServiceType, Staff, Unit
 from ..clock import to_local
 from ..survey.survey import PHONE_RE
 from . import aggregates, reports
@@ -25,6 +25,15 @@ DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 def safe_text(value: str) -> str:
     """A text cell no spreadsheet will run: one starting with = + - @ tab or CR gets a leading apostrophe."""
     return "'" + value if value.startswith(DANGEROUS_START) else value
+
+
+def safe_csv_text(value: str) -> str:
+    """A CSV text field no spreadsheet will run, whichever list separator it splits on. A spreadsheet set to ';'
+    (the Indonesian default) ignores the quotes of a comma-separated line and splits 'x;=1+1;y' into three cells,
+    the middle one a formula; so every ';'-separated piece that would start one (after spaces or quotes) gets a
+    leading apostrophe, as the field's start does."""
+    return ";".join("'" + piece if piece.lstrip(' "').startswith(DANGEROUS_START) else piece
+                    for piece in value.split(";"))
 
 
 @dataclass(frozen=True)
@@ -80,8 +89,9 @@ def dashboard_tables(board: Dashboard, nips: dict[int, str | None]) -> list[Tabl
 
 RESPONSE_HEADERS = ("No", "Waktu", "Unit", "Loket", "Petugas", "NIP/Kode petugas", "Verifikasi", "Jenis layanan",
                     "Jenis kelamin", "Usia", "Pendidikan", "Pekerjaan", *[f"U{i}" for i in range(1, 10)], "IKM responden",
-                    "Kritik/saran", "Minta tindak lanjut", "Telepon", "E-mail", "Tanda integritas", "Dikecualikan")
-RESPONSE_TEXT_COLUMNS = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 22, 24, 25, 26})
+                    "Kritik/saran", "Minta tindak lanjut", "Tanda integritas", "Dikecualikan")
+# Contact details are never in these rows: only the follow-up list of the unit that owns them shows them.
+RESPONSE_TEXT_COLUMNS = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 22, 24})
 
 
 def response_rows(scope: reports.Scope, start: datetime, end: datetime, tz_name: str,
@@ -102,12 +112,11 @@ def response_rows(scope: reports.Scope, start: datetime, end: datetime, tz_name:
     )
     query = (
         select(Response, Unit.name, ServicePoint.name, Staff.name, Staff.nip, Staff.code, ServiceType.name,
-               FollowUpContact.phone, FollowUpContact.email, per_response)
+               per_response)
         .join(Unit, Unit.id == Response.unit_id)
         .join(ServicePoint, ServicePoint.id == Response.service_point_id)
         .outerjoin(Staff, Staff.id == Response.staff_id)
         .outerjoin(ServiceType, ServiceType.id == Response.service_type_id)
-        .outerjoin(FollowUpContact, FollowUpContact.response_id == Response.id)
         .outerjoin(per_response, per_response.c.rid == Response.id)
         .where(*conditions)
         .order_by(Response.submitted_at, Response.id)
@@ -121,21 +130,22 @@ def response_rows(scope: reports.Scope, start: datetime, end: datetime, tz_name:
                row[4] or row[5] or "", r.verification.value, row[6] or "", r.sex or "",
                r.age, r.education or "", r.occupation or "", *answers,
                _number(float(row.score)) if row.score is not None else None, r.comment or "",
-               "ya" if r.followup_requested else "tidak", row[7] or "", row[8] or "", r.integrity_flags,
+               "ya" if r.followup_requested else "tidak", r.integrity_flags,
                "ya" if r.excluded else "tidak")
 
 
 def to_csv(table_headers: Iterable[str], rows: Iterable[tuple]) -> Iterator[str]:
-    """CSV lines (UTF-8 with BOM for Excel), text cells neutralised against formula injection."""
+    """CSV lines (UTF-8 with BOM for Excel): every text field quoted and neutralised against formula injection
+    (safe_csv_text), numbers bare."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow(table_headers)
+    csv.writer(buffer).writerow(table_headers)
     yield buffer.getvalue()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(["" if v is None else safe_text(v) if isinstance(v, str) else v for v in row])
+        writer.writerow(["" if v is None else safe_csv_text(v) if isinstance(v, str) else v for v in row])
         yield buffer.getvalue()
 
 

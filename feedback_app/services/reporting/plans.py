@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import FollowUpItem, FollowUpPlan, Unit, User
-from .. import audit
+from .. import audit, parsing
 from ..messages import N_, Refusal
 from ..survey.questionnaires import ELEMENTS_BY_CODE
 
@@ -66,11 +66,10 @@ def save_plan(unit: Unit, period_token: str, service_users: str, lines: list[Pla
     """Replace the plan with these lines (blank lines are skipped); nothing is saved if any line is wrong."""
     errors: dict[int, list[Refusal]] = {}
     users = None
-    if service_users.strip():
-        if not service_users.strip().isdigit() or not 0 < int(service_users) <= 10_000_000:
-            errors[0] = [Refusal(N_("the number of service users must be a whole number from 1"))]
-        else:
-            users = int(service_users)
+    try:
+        users = parsing.optional_whole(service_users, "service_users", 1, 10_000_000)
+    except parsing.BadValue:
+        errors[0] = [Refusal(N_("the number of service users must be a whole number from 1"))]
     items = []
     for number, line in enumerate(lines, start=1):
         if not any((line.element_code, line.programme.strip(), line.responsible.strip(), line.progress.strip())):

@@ -347,9 +347,7 @@ class CommentRow:
     officer: str | None
     comment: str | None
     score: float  # the response's own element mean x 25
-    followup: bool
-    phone: str | None
-    email: str | None
+    followup: bool  # asked to be contacted (the details are in the unit's follow-up list only)
 
     @property
     def low(self) -> bool:
@@ -363,9 +361,8 @@ class PageOutOfRange(Refusal, LookupError):
 
 def comments(scope: Scope, start: datetime, end: datetime, text: str = "", low_only: bool = False,
              followup_only: bool = False, page: int = 1, per_page: int = 50) -> tuple[list[CommentRow], int]:
-    """Comments and follow-up requests, newest first, with each response's score; returns a page and the total."""
-    from ...models import FollowUpContact
-
+    """Comments and follow-up requests (whether one was asked for, never the contact details), newest first, with
+    each response's score; returns a page and the total."""
     conditions = conditions_for(scope, start, end)
     conditions.append((Response.comment.is_not(None)) | Response.followup_requested.is_(True))
     if text:
@@ -383,13 +380,12 @@ def comments(scope: Scope, start: datetime, end: datetime, text: str = "", low_o
         raise PageOutOfRange(N_("page %(page)d does not exist; pages run from 1 to %(last)d"), page=page, last=last)
     rows = db.session.execute(
         select(Response.id, Response.submitted_at, ServicePoint.name, Staff.name, Response.comment,
-               per_response.c.score, Response.followup_requested, FollowUpContact.phone, FollowUpContact.email)
+               per_response.c.score, Response.followup_requested)
         .join(per_response, per_response.c.rid == Response.id)
         .join(ServicePoint, ServicePoint.id == Response.service_point_id)
         .outerjoin(Staff, Staff.id == Response.staff_id)
-        .outerjoin(FollowUpContact, FollowUpContact.response_id == Response.id)
         .where(*conditions)
         .order_by(Response.submitted_at.desc(), Response.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
     ).all()
-    return [CommentRow(r[0], r[1], r[2], r[3], r[4], float(r[5]), bool(r[6]), r[7], r[8]) for r in rows], total
+    return [CommentRow(r[0], r[1], r[2], r[3], r[4], float(r[5]), bool(r[6])) for r in rows], total

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import DutyShift, Questionnaire, ServicePoint, Staff, Unit
+from .. import parsing
 from .questionnaires import questionnaire_for_unit
 
 
@@ -157,9 +158,10 @@ def load_questionnaire(questionnaire_id: int) -> QuestionnaireView | None:
 
 def load_counter(code: str, ttl: float) -> CounterContext:
     """The context of the active counter with this public code (case-insensitive), or CounterNotFound."""
-    code = code.strip().upper()
-    if not code or len(code) > 32:
-        raise CounterNotFound(code)
+    found = parsing.code(code)
+    if found is None or len(found) > 32:  # not a code at all ('ſ' included): no counter has it
+        raise CounterNotFound(code[:40])
+    code = found
     context = _cache.get(("counter", code), ttl, lambda: _load_counter(code))
     if context is None:
         raise CounterNotFound(code)

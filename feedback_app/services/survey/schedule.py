@@ -46,7 +46,7 @@ def parse_time(value: object) -> time:
         return value.replace(second=0, microsecond=0)
     if isinstance(value, datetime):
         return value.time().replace(second=0, microsecond=0)
-    match = re.match(r"^(\d{1,2})[:.](\d{2})$", str(value or "").strip())
+    match = re.match(r"^([0-9]{1,2})[:.]([0-9]{2})$", str(value or "").strip())
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
         raise ScheduleError(f"'{value}' is not a time like 08:00")
     return time(int(match[1]), int(match[2]))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from .. import parsing
 from .counters import CounterContext, QuestionnaireView
 
 SEXES = ("L", "P")
@@ -111,17 +112,17 @@ def check_submission(
             if q.is_element:
                 errors[name] = "answer_required"
             continue
-        if not raw.isdigit() or not 1 <= int(raw) <= len(q.labels_id):
+        try:
+            answers[q.id] = parsing.whole(raw, name, 1, len(q.labels_id))
+        except parsing.BadValue:
             errors[name] = "answer_invalid"
             values[name] = ""
-            continue
-        answers[q.id] = int(raw)
 
     staff_raw = text("staff", 12)
     staff_id: int | None = None
     if staff_raw and staff_raw != UNKNOWN_STAFF:
-        if staff_raw.isdigit() and int(staff_raw) in eligible_staff:
-            staff_id = int(staff_raw)
+        if parsing.identifier(staff_raw) in eligible_staff:
+            staff_id = parsing.identifier(staff_raw)
         else:
             errors["staff"] = "staff_not_on_duty"
             values["staff"] = ""
@@ -129,8 +130,8 @@ def check_submission(
     service_type_id = None
     st_raw = text("service_type", 12)
     if st_raw:
-        if st_raw.isdigit() and int(st_raw) in {i for i, _ in context.service_types}:
-            service_type_id = int(st_raw)
+        if parsing.identifier(st_raw) in {i for i, _ in context.service_types}:
+            service_type_id = parsing.identifier(st_raw)
         else:
             errors["service_type"] = "choice_invalid"
 
@@ -146,12 +147,10 @@ def check_submission(
     education = choice("education", EDUCATIONS)
     occupation = choice("occupation", OCCUPATIONS)
     age = None
-    age_raw = text("age", 4)
-    if age_raw:
-        if age_raw.isdigit() and 10 <= int(age_raw) <= 120:
-            age = int(age_raw)
-        else:
-            errors["age"] = "age_invalid"
+    try:
+        age = parsing.optional_whole(text("age", 4), "age", 10, 120)
+    except parsing.BadValue:
+        errors["age"] = "age_invalid"
 
     comment = text("comment", COMMENT_MAX + 1)
     if len(comment) > COMMENT_MAX:
