@@ -48,6 +48,7 @@ def build_scheduler(app: Flask, blocking: bool = True):
     scheduler = kind(timezone=zone, job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 300})
     for name, trigger in SCHEDULE.items():
         # interval jobs also run once at start, so a restarted scheduler catches up at once
+        # (APScheduler fires on the wall clock, so its start time is the wall clock's, not clock.now_utc)
         first = {"next_run_time": datetime.now(ZoneInfo(zone))} if trigger["trigger"] == "interval" else {}
         scheduler.add_job(run_job, args=(app, name), id=name, name=name, replace_existing=True, **trigger, **first)
     return scheduler

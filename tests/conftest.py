@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import text
 from feedback_app import create_app
 from feedback_app.extensions import db
 from feedback_app.models import Base
+from feedback_app.services import clock
 from feedback_app.services.survey import counters
 
 _SQLITE_DIR = tempfile.mkdtemp(prefix="feedback-tests-")
@@ -32,8 +34,50 @@ TEST_CONFIG = {
 }
 
 
+def _test_now() -> datetime:
+    """The instant every test runs at: FEEDBACK_TEST_NOW (ISO 8601 with an offset, e.g. 2026-11-30T23:59:30+07:00)
+    or, by default, Monday 30 November 2026, 12:00 WIB."""
+    raw = os.environ.get("FEEDBACK_TEST_NOW", "").strip()
+    if not raw:
+        return datetime(2026, 11, 30, 5, 0, tzinfo=timezone.utc)
+    instant = datetime.fromisoformat(raw)
+    if instant.tzinfo is None:
+        raise pytest.UsageError("FEEDBACK_TEST_NOW needs a UTC offset, e.g. 2026-12-31T23:59:59+07:00")
+    return instant.astimezone(timezone.utc)
+
+
+TEST_NOW = _test_now()
+
+
 def pytest_report_header(config):
-    return f"database: {'PostgreSQL' if IS_POSTGRES else 'SQLite'} ({DATABASE_URL.split('@')[-1]})"
+    return [f"database: {'PostgreSQL' if IS_POSTGRES else 'SQLite'} ({DATABASE_URL.split('@')[-1]})",
+            f"clock frozen at {TEST_NOW.isoformat()} ({clock.to_local(TEST_NOW, clock.REGENCY_ZONE).isoformat()})"]
+
+
+class FrozenClock:
+    """The application's clock as a test holds it: fixed, moved only when the test says so."""
+
+    def set(self, instant: datetime) -> datetime:
+        """Move "now" to an aware instant."""
+        clock.freeze(instant)
+        return instant
+
+    def advance(self, **delta) -> datetime:
+        """Move "now" forward, e.g. advance(days=91)."""
+        return clock.advance(timedelta(**delta))
+
+    @property
+    def now(self) -> datetime:
+        return clock.now_utc()
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    """Every test runs with `clock.now_utc` (and so today's date, row defaults and form tokens) fixed at TEST_NOW;
+    a test that needs another instant calls frozen_clock.set(...)."""
+    clock.freeze(TEST_NOW)
+    yield FrozenClock()
+    clock.freeze(None)
 
 
 @pytest.fixture(scope="session")

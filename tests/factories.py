@@ -18,7 +18,8 @@ def valid_nip(serial: int | None = None, female: bool = False) -> str:
 
 def counter(code: str = "LKT-01", name: str = "Loket 1 Perekaman KTP-el", unit_name: str = "Disdukcapil",
             all_day: bool = True, service_types: tuple[str, ...] = ("Perekaman KTP-el",)) -> ServicePoint:
-    """A unit with one active counter open every day, all day (so tests never depend on the clock)."""
+    """A unit with one active counter open every day, all day (so tests never depend on the clock): it closes at
+    the day's last instant, so a submission at 23:59:30 is inside its hours."""
     ensure_standard_questionnaire()
     unit = db.session.query(Unit).filter_by(code="U-" + unit_name.upper()[:20]).first()
     if unit is None:
@@ -27,7 +28,7 @@ def counter(code: str = "LKT-01", name: str = "Loket 1 Perekaman KTP-el", unit_n
         types = [db.session.query(ServiceType).filter_by(name=n).first() or ServiceType(name=n) for n in service_types]
     point = ServicePoint(code=code, name=name, unit=unit, service_types=types)
     if all_day:
-        point.hours = [OpeningHours(weekday=d, opens=time(0, 0), closes=time(23, 59)) for d in range(7)]
+        point.hours = [OpeningHours(weekday=d, opens=time(0, 0), closes=time.max) for d in range(7)]
     db.session.add(point)
     db.session.commit()
     return point

@@ -22,13 +22,9 @@ from .test_performance import NOW, _responses, _unit_with_staff
 
 
 @pytest.fixture
-def frozen_now(monkeypatch):
+def frozen_now(frozen_clock):
     """The pages' clock: 30 November 2026, after the third quarter and its grace period."""
-    monkeypatch.setattr(clock, "now_utc", lambda: NOW)
-    for module in ("feedback_app.services.performance.cycle", "feedback_app.services.jobs",
-                   "feedback_app.services.performance.appraisal", "feedback_app.services.performance.awards"):
-        monkeypatch.setattr(f"{module}.now_utc", lambda: NOW)
-    return NOW
+    return frozen_clock.set(NOW)
 
 
 def _csrf(client, url):
@@ -276,8 +272,9 @@ def test_the_scheduler_process_has_every_job_once_at_a_time(app):
 
 
 def test_the_long_running_scheduler_process_closes_the_ended_quarter_once(app, tmp_path):
-    """`flask scheduler` as its own process, on the real clock: on start it runs the periods job, which closes
-    the quarter and the year that ended last (grace 0 here) exactly once; the test then stops the process."""
+    """`flask scheduler` as its own process, its application clock frozen at the test's instant: on start it runs
+    the periods job, which closes the quarter and the year that ended last (grace 0 here) exactly once; the test
+    then stops the process."""
     import os
     import subprocess
     import sys
@@ -300,7 +297,11 @@ def test_the_long_running_scheduler_process_closes_the_ended_quarter_once(app, t
     env = {**os.environ, "FEEDBACK_DATABASE_URL": DATABASE_URL, "FEEDBACK_SECRET_KEY": "scheduler-test-" + "x" * 30,
            "FEEDBACK_INSTANCE_PATH": str(tmp_path), "FLASK_APP": "feedback_app", "FEEDBACK_PERIOD_GRACE_DAYS": "0",
            "FEEDBACK_BACKUP_DIR": str(tmp_path / "backups"), "FEEDBACK_PUBLIC_BASE_URL": "https://skm.example.go.id"}
-    process = subprocess.Popen([sys.executable, "-m", "flask", "scheduler"], env=env, stdout=subprocess.PIPE,
+    frozen = ("import sys; from datetime import datetime; from feedback_app.services import clock; "
+              "clock.freeze(datetime.fromisoformat(sys.argv[1])); sys.argv = ['flask', 'scheduler']; "
+              "from flask.cli import main; main()")
+    process = subprocess.Popen([sys.executable, "-c", frozen, clock.now_utc().isoformat()], env=env,
+                               stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 60

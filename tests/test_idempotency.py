@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from feedback_app.extensions import db
 from feedback_app.models import Answer, Response
+from feedback_app.services import clock
 from feedback_app.services.survey import counters, responses, survey
 
 from . import factories
@@ -29,7 +30,7 @@ def test_concurrent_submits_with_one_key_store_one_response(make_app, app):
         with web.app_context():
             try:
                 barrier.wait()
-                results.append(responses.store_submission(submission, context, datetime.now(timezone.utc), None))
+                results.append(responses.store_submission(submission, context, clock.now_utc(), None))
             except Exception as error:  # noqa: BLE001 - the assertion below shows it
                 errors.append(repr(error))
             finally:

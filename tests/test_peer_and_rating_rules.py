@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from feedback_app.extensions import db
 from feedback_app.models import AsnType, AuditEvent, PeerFeedback, Response, Role
-from feedback_app.services import clock
 from feedback_app.services.performance import cycle
 
 from . import factories
@@ -20,9 +19,9 @@ IN_Q3 = datetime(2026, 8, 10, 3, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def unit(app, monkeypatch):
+def unit(app, frozen_clock):
     """A unit with its head (linked to a staff record), two officers, a non-ASN officer and the periods open."""
-    monkeypatch.setattr(clock, "now_utc", lambda: NOW)
+    frozen_clock.set(NOW)
     point = factories.counter()
     head_staff = factories.staff(point.unit, name="Kepala Dinas")
     ani = factories.staff(point.unit, name="Ani")

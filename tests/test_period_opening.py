@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import AuditEvent, PerformancePeriod, Role
-from feedback_app.services import clock
 from feedback_app.services.performance import cycle
 
 from . import factories
@@ -18,11 +17,9 @@ NOW = datetime(2026, 11, 30, 5, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def at_now(monkeypatch):
+def at_now(frozen_clock):
     """Pages and services see 30 November 2026."""
-    monkeypatch.setattr(clock, "now_utc", lambda: NOW)
-    monkeypatch.setattr("feedback_app.services.performance.cycle.now_utc", lambda: NOW)
-    return NOW
+    return frozen_clock.set(NOW)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from feedback_app.extensions import db
 from feedback_app.models import AuditEvent, FollowUpContact, JobRun, Response, Role
-from feedback_app.services import jobs
+from feedback_app.services import clock, jobs
 from feedback_app.services.organisation import accounts
 
 from . import factories
@@ -109,7 +109,7 @@ def test_the_unit_closes_a_follow_up_and_its_contact_details_are_erased(followup
 def test_the_scheduler_purges_contact_details_after_the_retention_period(followup, app):
     response_id = followup["response"].id
     assert jobs.run("purge", lambda: jobs.purge_contacts(app.config)).detail.startswith("0 contact")
-    later = datetime.now(timezone.utc) + timedelta(days=91)
+    later = clock.now_utc() + timedelta(days=91)
     outcome = jobs.run("purge", lambda: jobs.purge_contacts(app.config, later))
     assert outcome.outcome == "ok" and outcome.detail == "1 contact details older than 90 days deleted"
     assert db.session.get(FollowUpContact, response_id) is None and db.session.get(Response, response_id)
@@ -125,7 +125,7 @@ def test_contact_details_never_reach_logs_urls_or_the_audit_log(followup, make_a
     assert links and not any("0812" in link or "contoh.id" in link for link in links)
     token = _csrf(head, f"/dashboard/unit/{code}/followups")
     head.post(f"/dashboard/unit/{code}/followups/{followup['response'].id}/close", data={"csrf_token": token})
-    jobs.run("purge", lambda: jobs.purge_contacts(app.config, datetime.now(timezone.utc) + timedelta(days=91)))
+    jobs.run("purge", lambda: jobs.purge_contacts(app.config, clock.now_utc() + timedelta(days=91)))
     logged = "\n".join(record.getMessage() for record in caplog.records)
     stored = " ".join(f"{e.target} {e.old} {e.new} {e.detail}" for e in db.session.scalars(select(AuditEvent)))
     stored += " ".join(run.detail for run in db.session.scalars(select(JobRun)))

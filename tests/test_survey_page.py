@@ -3,7 +3,6 @@ import gzip
 import re
 from datetime import datetime, time, timezone
 
-from feedback_app.services import clock
 
 from . import factories
 
@@ -61,7 +60,7 @@ def test_single_officer_on_duty_is_preselected_with_lazy_photo(client):
     assert photo.status_code == 200 and photo.data == b"\xff\xd8jpeg" and photo.mimetype == "image/jpeg"
 
 
-def test_nobody_preselected_when_two_on_duty_and_off_duty_staff_hidden(client, monkeypatch):
+def test_nobody_preselected_when_two_on_duty_and_off_duty_staff_hidden(client, frozen_clock):
     point = factories.counter()
     morning = factories.staff(point.unit, name="Agus Pratama")
     evening = factories.staff(point.unit, name="Dewi Sari")
@@ -70,7 +69,7 @@ def test_nobody_preselected_when_two_on_duty_and_off_duty_staff_hidden(client, m
     factories.on_duty(evening, point, time(7, 0), time(21, 0))
     factories.on_duty(other, point, time(19, 0), time(21, 0))
     # 10:00 WIB on a Monday
-    monkeypatch.setattr(clock, "now_utc", lambda: datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc))
+    frozen_clock.set(datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc))
     html = client.get("/s/LKT-01").get_data(as_text=True)
     assert "Agus Pratama" in html and "Dewi Sari" in html and "Hendra Wijaya" not in html
     assert 'checked' not in html.split('id="f-staff"')[1].split("</fieldset>")[0]

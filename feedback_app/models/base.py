@@ -20,8 +20,10 @@ BigIntPK = BigInteger().with_variant(Integer, "sqlite")
 
 
 def utcnow() -> datetime:
-    """The current time, time-zone aware, in UTC."""
-    return datetime.now(timezone.utc)
+    """The current time, time-zone aware, in UTC: the application's clock, so a frozen clock dates new rows."""
+    from ..services import clock  # services import models; the clock module itself imports nothing of ours
+
+    return clock.now_utc()
 
 
 class UTCDateTime(TypeDecorator):

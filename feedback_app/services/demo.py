@@ -13,6 +13,7 @@ from ..models import (
     Answer, AsnType, DutyShift, FollowUpContact, OpeningHours, Question, Response, ServicePoint, ServiceType, Staff,
     Unit, Verification,
 )
+from . import clock
 from .clock import zone
 from .survey.questionnaires import ensure_standard_questionnaire
 
@@ -131,7 +132,7 @@ def seed_demo(months: int = 6, seed: int = 2026, until: date | None = None, load
     if db.session.scalar(select(func.count()).select_from(Unit)):
         raise DemoDataExists("the database already has units; seed-demo only fills an empty database")
     rng = random.Random(seed)
-    until = until or date.today()
+    until = until or clock.today(tz_name)
     questionnaire = ensure_standard_questionnaire()
     questions = db.session.scalars(
         select(Question).where(Question.questionnaire_id == questionnaire.id).order_by(Question.position)

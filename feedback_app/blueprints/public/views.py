@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import secrets
-import time
 from datetime import timedelta
 
 from flask import Response, abort, current_app, make_response, redirect, render_template, request, url_for
@@ -109,7 +108,7 @@ def submit(code: str):
     cfg = current_app.config
     context = _context(code)
     render = survey.read_render_token(
-        cfg["SECRET_KEY"], request.form.get("rt", ""), context, cfg["SURVEY_MAX_AGE_SECONDS"], time.time()
+        cfg["SECRET_KEY"], request.form.get("rt", ""), context, cfg["SURVEY_MAX_AGE_SECONDS"], clock.timestamp()
     )
     questionnaire = context.questionnaire
     if render.questionnaire_id != questionnaire.id:

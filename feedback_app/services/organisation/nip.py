@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ...models.staff import AsnType
+from .. import clock
 
 
 @dataclass
@@ -21,7 +22,7 @@ class NipCheck:
 
 def check_nip(nip: str, asn_type: AsnType, today: date | None = None) -> NipCheck:
     """Check an 18-digit NIP against the status it belongs to (PNS: month of appointment; PPPK: a code)."""
-    today = today or date.today()
+    today = today or clock.today()
     result = NipCheck()
     if len(nip) != 18 or not nip.isdigit():
         result.errors.append("NIP must be exactly 18 digits")

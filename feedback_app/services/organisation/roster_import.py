@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import AsnType, DutyShift, OpeningHours, ServicePoint, ServiceType, Staff, Unit
+from .. import clock
 from ..survey.schedule import ScheduleError, parse_days, parse_hours, parse_time
 from .nip import check_nip, normalise_nip
 
@@ -178,7 +179,7 @@ def import_roster(tables: dict[str, Rows], problems: list[Problem] | None = None
                   today: date | None = None) -> ImportReport:
     """Validate every row of every table, then apply all of them in one transaction, or none if any is wrong."""
     report = ImportReport(problems=list(problems or []))
-    today = today or date.today()
+    today = today or clock.today()
     units = _check_units(tables.get("units", []), report)
     points = _check_points(tables.get("service_points", []), units, report)
     staff = _check_staff(tables.get("staff", []), units, report, today)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
-from .. import parsing
+from .. import clock, parsing
 from .counters import CounterContext, QuestionnaireView
 
 SEXES = ("L", "P")
@@ -22,8 +22,15 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # --- the render token: when the page was drawn, for which counter and questionnaire version ---------------
 
+class _ClockSigner(TimestampSigner):
+    """Dates the token by the application's clock, the same one submit measures its age with."""
+
+    def get_timestamp(self) -> int:
+        return int(clock.timestamp())
+
+
 def _serializer(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt="survey-render")
+    return URLSafeTimedSerializer(secret, salt="survey-render", signer=_ClockSigner)
 
 
 def make_render_token(secret: str, context: CounterContext, questionnaire_id: int | None = None) -> str:
