@@ -37,3 +37,55 @@ def test_invalid_nips_say_why(nip, message):
 def test_appointment_before_seventeen_is_a_warning_not_an_error():
     result = check_nip("200001012010011001", AsnType.PNS, TODAY)
     assert result.ok and result.warnings == ["appointed at about 10 years of age"]
+
+
+# --- the edges: each pins one comparison of check_nip, so moving it by a day, a month or a year fails a test ---
+
+def test_a_birth_date_after_today_is_refused_and_today_itself_is_not():
+    tomorrow, today = "202612012026111001", "202611302026111001"
+    assert "birth date lies in the future" in check_nip(tomorrow, AsnType.PNS, TODAY).errors
+    assert "birth date lies in the future" not in check_nip(today, AsnType.PNS, TODAY).errors
+
+
+@pytest.mark.parametrize("appointed, valid", [
+    ("202601", True),   # earlier this year
+    ("202611", True),   # this month
+    ("202612", False),  # next month
+    ("202512", True),   # last year's December, a month number above this one
+])
+def test_a_pns_appointment_month_may_be_this_month_but_not_later(appointed, valid):
+    result = check_nip(f"19900801{appointed}1001", AsnType.PNS, TODAY)
+    assert result.ok is valid
+    assert ("appointment month lies in the future" in result.errors) is not valid
+
+
+def test_the_appointment_year_may_be_this_year_but_not_next_year():
+    assert check_nip("199008012026011001", AsnType.PNS, date(2026, 1, 1)).ok
+    assert ("appointment year 2027 is before 1970 or in the future"
+            in check_nip("199008012027011001", AsnType.PNS, date(2026, 12, 31)).errors)
+    assert check_nip("196608011970011001", AsnType.PNS, TODAY).ok  # 1970 is the first year
+    assert not check_nip("196608011969121001", AsnType.PNS, TODAY).ok
+
+
+@pytest.mark.parametrize("appointed_year, warned", [(2006, True), (2007, False), (2008, False)])
+def test_the_warning_is_for_an_appointment_before_about_seventeen(appointed_year, warned):
+    result = check_nip(f"19900801{appointed_year}031001", AsnType.PNS, TODAY)
+    assert result.ok
+    assert result.warnings == ([f"appointed at about {appointed_year - 1990} years of age"] if warned else [])
+
+
+@pytest.mark.parametrize("code", ["21", "24"])
+def test_pppk_codes_are_accepted_even_in_the_current_year_and_refused_as_a_pns_month(code):
+    nip = f"19920410{TODAY.year}{code}2001"
+    assert check_nip(nip, AsnType.PPPK, TODAY).ok  # a code, not a month: never "in the future"
+    assert f"appointment month {code} is not 01-12" in check_nip(nip, AsnType.PNS, TODAY).errors
+
+
+def test_without_a_date_the_check_uses_the_application_clock(frozen_clock):
+    from datetime import datetime, timezone
+
+    nip = "199008012026121001"  # appointed December 2026
+    frozen_clock.set(datetime(2026, 11, 30, 16, 59, 59, tzinfo=timezone.utc))  # 23:59:59 WIB, 30 November
+    assert "appointment month lies in the future" in check_nip(nip, AsnType.PNS).errors
+    frozen_clock.set(datetime(2026, 11, 30, 17, 0, tzinfo=timezone.utc))  # 00:00 WIB, 1 December (UTC: November)
+    assert check_nip(nip, AsnType.PNS).ok

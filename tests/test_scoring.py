@@ -73,6 +73,57 @@ def test_krejcie_morgan_check_values(population, sample):
     assert minimum_sample(population) == sample
 
 
+def _krejcie_morgan(population: int) -> int:
+    """The formula of domain.md 1.5 written out again, in exact fractions, rounded half-up once."""
+    chi2, p, d = Fraction("3.841"), Fraction("0.5"), Fraction("0.05")
+    s = chi2 * population * p * (1 - p) / (d * d * (population - 1) + chi2 * p * (1 - p))
+    whole, rest = divmod(s, 1)
+    return int(whole) + (1 if rest >= Fraction(1, 2) else 0)
+
+
+@pytest.mark.parametrize("population, sample", [
+    (255, 153),   # 153.4955: rounding to hundredths first would say 154
+    (275, 161),   # 160.5037: with chi-square 3.84 instead of 3.841 it would be 160.486, so 160
+    (393, 194),   # 194.4998
+    (1189, 290),  # 290.4999
+])
+def test_krejcie_morgan_between_the_table_rows(population, sample):
+    assert minimum_sample(population) == _krejcie_morgan(population) == sample
+
+
+def test_krejcie_morgan_at_every_population_up_to_two_thousand():
+    assert [minimum_sample(n) for n in range(1, 2001)] == [_krejcie_morgan(n) for n in range(1, 2001)]
+
+
+def test_officer_interval_for_one_response_is_the_whole_scale():
+    for score in (25.0, 62.5, 100.0):
+        single = officer_score(1, score, score * score, unit_mean=80.0, prior_weight=10, minimum=20)
+        assert (single.low, single.high) == (25.0, 100.0) and single.mean == score
+
+
+def test_officer_interval_for_two_responses_by_hand():
+    # 70 and 80: mean 75, sample sd = sqrt(50), standard error 5, half-width 1.96 x 5 = 9.8
+    two = officer_score(2, 150.0, 70.0**2 + 80.0**2, unit_mean=80.0, prior_weight=10, minimum=20)
+    assert two.mean == 75.0
+    assert two.low == pytest.approx(65.2) and two.high == pytest.approx(84.8)
+
+
+def test_officer_interval_of_equal_answers_has_no_width():
+    same = officer_score(5, 5 * 75.0, 5 * 75.0**2, unit_mean=80.0, prior_weight=10, minimum=20)
+    assert same.low == same.high == 75.0
+
+
+@pytest.mark.parametrize("scores, low, high", [
+    ((25.0, 50.0), 25.0, 37.5 + 1.96 * 12.5),     # 37.5 - 24.5 = 13 is clipped up to 25
+    ((100.0, 75.0), 87.5 - 1.96 * 12.5, 100.0),  # 87.5 + 24.5 = 112 is clipped down to 100
+    ((25.0, 100.0), 25.0, 100.0),                # both ends
+])
+def test_officer_interval_is_clipped_to_the_scale(scores, low, high):
+    result = officer_score(len(scores), sum(scores), sum(s * s for s in scores), unit_mean=80.0, prior_weight=10,
+                           minimum=20)
+    assert result.low == pytest.approx(low) and result.high == pytest.approx(high)
+
+
 def test_officer_score_shrinks_small_samples_toward_the_unit():
     few_perfect = officer_score(3, 300.0, 30000.0, unit_mean=80.0, prior_weight=10, minimum=20)
     many_good = officer_score(300, 300 * 90.0, 300 * 90.0**2 + 299 * 25.0, unit_mean=80.0, prior_weight=10,

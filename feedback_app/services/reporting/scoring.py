@@ -89,7 +89,8 @@ def minimum_sample(population: int) -> int:
     n = Fraction(population)
     variance = PROPORTION * (1 - PROPORTION)
     sample = CHI_SQUARE * n * variance / (MARGIN**2 * (n - 1) + CHI_SQUARE * variance)
-    return int(round2(sample).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    # one rounding, of the exact fraction: rounding to hundredths first would turn 153.4955 (N = 255) into 154
+    return math.floor(sample + Fraction(1, 2))
 
 
 @dataclass(frozen=True)
