@@ -222,7 +222,7 @@ def test_the_scan_flags_bursts_once_and_the_figures_follow(client, app):
     assert "(burst_officer)" in listing and "(burst_device)" in listing and "12 respons bertanda" in listing
 
 
-def test_the_scan_can_be_turned_off_and_runs_from_the_scheduler_table(app):
+def test_the_scan_can_be_turned_off_and_runs_from_the_scheduler_table(app, frozen_clock):
     from datetime import timedelta
 
     from feedback_app import jobs as scheduler
@@ -234,6 +234,10 @@ def test_the_scan_can_be_turned_off_and_runs_from_the_scheduler_table(app):
         _stored_at(point, rina, [4] * 9, JULY + timedelta(minutes=m))
     off = {**app.config, "INTEGRITY_BURST_OFFICER": None}
     assert flags.scan(off, JULY + timedelta(hours=1)) == {}
-    # the job as the scheduler runs it, on the real clock: July is outside the last 24 hours, nothing to flag
+    # the job as the scheduler runs it, on the application's clock: two days later the burst lies outside the
+    # last 24 hours, so there is nothing to flag; an hour after it, the job flags it
+    frozen_clock.set(JULY + timedelta(days=2))
     assert scheduler.run_job(app, "integrity").detail == "no new bursts"
+    frozen_clock.set(JULY + timedelta(hours=1))
+    assert scheduler.run_job(app, "integrity").detail == "burst_officer: 8 responses flagged"
     assert "integrity" in scheduler.SCHEDULE
