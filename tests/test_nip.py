@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from feedback_app.models import AsnType
-from feedback_app.services.organisation.nip import check_nip, format_nip
+from feedback_app.services.organisation.nip import appointment_month, check_nip, format_nip, normalise_nip
 
 TODAY = date(2026, 11, 30)
 
@@ -89,3 +89,30 @@ def test_without_a_date_the_check_uses_the_application_clock(frozen_clock):
     assert "appointment month lies in the future" in check_nip(nip, AsnType.PNS).errors
     frozen_clock.set(datetime(2026, 11, 30, 17, 0, tzinfo=timezone.utc))  # 00:00 WIB, 1 December (UTC: November)
     assert check_nip(nip, AsnType.PNS).ok
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("19660801198803100", "19660801198803100"),  # not 18 digits: shown as typed
+    ("", ""), (None, ""),
+])
+def test_only_an_eighteen_digit_nip_is_shown_in_groups(raw, shown):
+    assert format_nip(raw) == shown
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("19660801 198803 1 001", "196608011988031001"), ("1966.0801-1988'031001", "196608011988031001"),
+    ("\u00a0196608011988031001 ", "196608011988031001"), (None, ""), (196608011988031001, "196608011988031001"),
+])
+def test_a_nip_as_typed_or_read_from_a_spreadsheet_is_cleaned(raw, clean):
+    assert normalise_nip(raw) == clean
+
+
+@pytest.mark.parametrize("nip, asn_type, month", [
+    ("196608011988031001", AsnType.PNS, date(1988, 3, 1)),
+    ("199204102022212001", AsnType.PPPK, None),  # a code, not a month
+    ("196608011988031001", AsnType.NON_ASN, None),
+    ("196608011988131001", AsnType.PNS, None),  # month 13
+    ("19660801198803100", AsnType.PNS, None), ("19660801198803100A", AsnType.PNS, None), (None, AsnType.PNS, None),
+])
+def test_the_appointment_month_is_read_only_from_a_pns_nip(nip, asn_type, month):
+    assert appointment_month(nip, asn_type) == month

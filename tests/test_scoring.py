@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feedback_app.services.reporting.scoring import (
-    ElementTotal, grade, minimum_sample, officer_score, round2, skm_index,
+    ElementTotal, Grade, OfficerScore, grade, minimum_sample, officer_score, round2, skm_index,
 )
 
 
@@ -145,3 +145,35 @@ def test_ikm_lies_in_25_100_and_is_the_mean_element_value_times_25(rows):
     assert 25 <= index <= 100
     assert index == sum(e.mean for e in elements) / 9 * 25
     assert grade(index).letter in "ABCD"
+
+
+# --- the rest of the edges, found by scripts/mutation ---------------------------------------------------------
+
+def test_rounding_keeps_the_sign_of_small_values():
+    assert round2(Fraction(1, 2)) == Decimal("0.50") and round2(Fraction(0)) == Decimal("0.00")
+    assert round2(Fraction(-1, 2)) == Decimal("-0.50")
+
+
+def test_an_index_below_the_scale_is_still_grade_d_with_its_label():
+    assert grade(Decimal("24.99")) == grade(Decimal("64.99")) == Grade("D", "Tidak baik")
+    assert grade(Decimal("65.00")) == Grade("C", "Kurang baik")
+
+
+def test_an_index_without_answers_says_why():
+    with pytest.raises(ValueError, match="^no element has answers$"):
+        skm_index([ElementTotal("U1", 0, 0)])
+
+
+def test_no_population_needs_no_sample():
+    assert minimum_sample(0) == 0 and minimum_sample(-3) == 0 and minimum_sample(1) == 1
+
+
+def test_an_officer_without_responses_has_no_score():
+    assert officer_score(0, 0.0, 0.0, unit_mean=80.0, prior_weight=10, minimum=20) == OfficerScore(
+        0, None, None, None, None, False)
+
+
+def test_an_officer_reaches_sufficient_at_the_minimum_exactly():
+    at = officer_score(20, 20 * 75.0, 20 * 75.0**2, unit_mean=80.0, prior_weight=10, minimum=20)
+    below = officer_score(19, 19 * 75.0, 19 * 75.0**2, unit_mean=80.0, prior_weight=10, minimum=20)
+    assert (at.count, at.sufficient) == (20, True) and (below.count, below.sufficient) == (19, False)
