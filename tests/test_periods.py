@@ -1,5 +1,6 @@
 """Periods in WIB: tokens, labels, UTC bounds and the previous periods for trends."""
 import calendar
+import re
 import time
 from datetime import date, datetime, timedelta, timezone
 
@@ -128,3 +129,32 @@ def test_bounds_are_utc_whatever_zone_the_host_runs_in(monkeypatch):
     assert start.utcoffset() == end.utcoffset() == timedelta(0)
     assert (start, end) == (datetime(2026, 6, 30, 17, 0, tzinfo=timezone.utc),
                             datetime(2026, 9, 30, 17, 0, tzinfo=timezone.utc))
+
+
+@pytest.mark.parametrize("token, message", [
+    ("9999-12-30..9999-12-31", "a date range must lie between the years 2000 and 2100"),
+    ("9999-12-30..2026-01-01..2026-01-02", "a date range must lie between the years 2000 and 2100"),
+    ("2026-02-30..2026-03-01", "'2026-02-30..2026-03-01' is not a date range like 2026-01-15..2026-02-14"),
+    ("2026-02-30.." + "9" * 40, f"'2026-02-30..{'9' * 28}' is not a date range like 2026-01-15..2026-02-14"),
+    ("2026-Q5", "'2026-Q5' is not a period like 2026, 2026-S1, 2026-Q3 or 2026-M07"),
+    ("kemarin" + "x" * 40, f"'kemarin{'x' * 33}' is not a period like 2026, 2026-S1, 2026-Q3 or 2026-M07"),
+    ("", "'' is not a period like 2026, 2026-S1, 2026-Q3 or 2026-M07"),
+    (None, "'' is not a period like 2026, 2026-S1, 2026-Q3 or 2026-M07"),
+    ("1999", "year 1999 is out of range"), ("2101", "year 2101 is out of range"),
+    ("2026-M00", "month 0 does not exist"),
+])
+def test_each_refusal_says_exactly_why(token, message):
+    with pytest.raises(periods.PeriodError, match=f"^{re.escape(message)}$"):
+        periods.parse(token)
+
+
+@pytest.mark.parametrize("token", ["2000", "2100", "2026-M12", "2026-M01"])
+def test_the_first_and_last_year_and_month_are_accepted(token):
+    assert periods.parse(token).token == token
+
+
+def test_a_period_holds_its_first_instant_and_not_its_end():
+    q3 = periods.parse("2026-Q3")
+    start, end = q3.bounds_utc("Asia/Jakarta")
+    assert q3.contains(start, "Asia/Jakarta") and not q3.contains(end, "Asia/Jakarta")
+    assert q3.contains(end - timedelta(microseconds=1), "Asia/Jakarta")
