@@ -1,7 +1,7 @@
 """Integrity review: a unit head or HR counts a flagged response or keeps it excluded, with a reason; the figures
 follow at once (rollups included), every decision and refusal is audited, and nobody reviews outside their units."""
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -61,8 +61,9 @@ def test_counting_a_flagged_response_changes_the_figures_at_once_and_is_audited(
     assert db.session.get(Response, flagged.id).excluded is False
     event = _audit("integrity.count")[-1]
     assert event.target == f"response:{flagged.id}" and event.user_id is not None
-    assert event.old["excluded"] is True and event.new["excluded"] is False
-    assert event.new["note"] == "Petugas memastikan warga memang mengisi" and event.detail == "too_fast"
+    assert event.old == {"excluded": True, "reviewed": False, "note": None}
+    assert event.new == {"excluded": False, "reviewed": True, "note": "Petugas memastikan warga memang mengisi"}
+    assert event.detail == "too_fast"
     # the rollups were recomputed in the same transaction: the same figures with and without them
     start, end = periods.days_utc(JULY.date().replace(day=1), JULY.date().replace(day=31), "Asia/Jakarta")
     scope = reports.Scope((point.unit_id,))
@@ -93,6 +94,9 @@ def test_a_refused_decision_keeps_what_was_typed_and_stores_nothing(client, app,
     response = db.session.get(Response, flagged.id)
     assert response.excluded is True and response.reviewed_at is None
     assert len(_audit("integrity.refused")) == 2 and not _audit("integrity.count")
+    first, second = _audit("integrity.refused")
+    assert first.new == {"decision": "count", "reason": "   "} and second.new == {"decision": "", "reason": "Sudah dicek"}
+    assert first.user_id is not None and first.user_id == second.user_id
 
 
 def test_a_response_without_flags_cannot_be_excluded_by_review(client, app, flagged_unit):
@@ -131,6 +135,8 @@ def test_another_unit_head_and_officers_cannot_review(client, app, make_app, fla
                            data={"csrf_token": token, "decision": "count", "reason": "x"})
     assert response.status_code == 404
     assert [e.target for e in _audit("access.denied")][-2:] == [f"unit:{point.unit.code}", f"response:{flagged.id}"]
+    denied = _audit("access.denied")[-1]
+    assert denied.user_id is not None and denied.detail == "integrity review"
     db.session.expire_all()
     assert db.session.get(Response, flagged.id).excluded is True
 
@@ -241,3 +247,63 @@ def test_the_scan_can_be_turned_off_and_runs_from_the_scheduler_table(app, froze
     frozen_clock.set(JULY + timedelta(hours=1))
     assert scheduler.run_job(app, "integrity").detail == "burst_officer: 8 responses flagged"
     assert "integrity" in scheduler.SCHEDULE
+
+
+# --- the edges of the burst window and of the open count ---------------------------------------------------------
+
+def _minutes(*offsets):
+    return [JULY + timedelta(minutes=m) for m in offsets]
+
+
+@pytest.mark.parametrize("offsets, most, minutes, burst", [
+    ((0, 1, 2), 3, 10, set()),              # exactly `most` in the window: not a burst
+    ((0, 1, 2, 3), 3, 10, {0, 1, 2, 3}),    # one more: every response of the window
+    ((0, 5, 10), 2, 10, {0, 1, 2}),         # the window's ends are `minutes` apart: still one window
+    ((0, 5, 11), 2, 10, set()),             # a minute more: two windows of two
+    ((0, 100, 101, 102), 2, 10, {1, 2, 3}),  # a burst later on: the early response is not in it
+])
+def test_a_burst_is_more_than_most_responses_within_the_window(offsets, most, minutes, burst):
+    from feedback_app.services.integrity import flags
+
+    assert flags._bursts(_minutes(*offsets), most, minutes) == burst
+
+
+def test_the_open_count_is_of_the_scope_only(app):
+    from feedback_app.services.integrity import flags
+
+    point = factories.counter(code="A-01")
+    other = factories.counter(code="B-01", unit_name="Dinkes")
+    store(point, None, [1] * 9, when=JULY, excluded=True)
+    store(other, None, [1] * 9, when=JULY, excluded=True)
+    store(other, None, [1] * 9, when=JULY, excluded=True)
+    start, end = periods.parse("2026-Q3").bounds_utc("Asia/Jakarta")
+    assert flags.open_count(reports.Scope((point.unit_id,)), start, end) == 1
+    assert flags.open_count(reports.Scope((other.unit_id,)), start, end) == 2
+    assert flags.open_count(reports.Scope(None), start, end) == 3
+    assert flags.open_count(reports.Scope((point.unit_id,)), end, end + timedelta(days=90)) == 0
+
+
+def test_the_scan_reads_in_time_order_and_reaches_back_one_window_before_its_hours(app):
+    from feedback_app.services.integrity import flags
+
+    point = factories.counter(code="A-01")
+    rina = factories.staff(point.unit, name="Rina")
+    # stored out of order: the response of minute 3 comes last, after the one of minute 100
+    ids = [_stored_at(point, rina, [4] * 9, JULY + timedelta(minutes=m)) for m in (0, 1, 2, 100, 3)]
+    cfg = {**app.config, "INTEGRITY_BURST_OFFICER": (3, 10), "INTEGRITY_BURST_DEVICE": None,
+           "INTEGRITY_SCAN_HOURS": 24}
+    # 24 hours and 5 minutes after the first: the scan reaches back 24 hours and the widest window (10 minutes)
+    assert flags.scan(cfg, JULY + timedelta(hours=24, minutes=5)) == {"burst_officer": [ids[0], ids[1], ids[2], ids[4]]}
+    event = _audit("integrity.scan")[-1]
+    assert event.target == "integrity:scan" and event.detail == "burst_officer: more than 3 in 10 min"
+
+
+def test_the_service_refuses_a_reviewer_role_it_does_not_know(app, flagged_unit):
+    from feedback_app.services.integrity import flags
+
+    point, flagged = flagged_unit
+    person = factories.staff(point.unit, name="Rina")
+    officer = account("rina", Role.OFFICER, staff_member=person)
+    with pytest.raises(flags.NotInScope):
+        flags.review(officer, flagged.id, "count", "alasan", None, "Asia/Jakarta")
+    assert _audit("access.denied")[-1].target == f"response:{flagged.id}"
