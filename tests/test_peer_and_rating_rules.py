@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback_app.extensions import db
-from feedback_app.models import AsnType, AuditEvent, PeerFeedback, Response, Role
+from feedback_app.models import AsnType, AuditEvent, PeerFeedback, Response, Role, User
 from feedback_app.services.performance import cycle
 
 from . import factories
@@ -96,3 +96,20 @@ def test_open_flags_are_flagged_responses_still_excluded_and_not_reviewed(app, u
     period = cycle.find("2026-Q3")
     inputs = cycle.summary_inputs(period, app.config, cycle.ensure_formula(app.config).settings)
     assert inputs[ani.id]["open_flags"] == 1
+
+
+def test_peer_feedback_outside_the_unit_or_to_oneself_is_refused_and_audited_with_its_target(app, unit):
+    from feedback_app.services.performance import appraisal
+
+    other = factories.counter(code="DK-01", unit_name="Dinkes")
+    outsider = factories.staff(other.unit, name="Dodi")
+    officer = db.session.scalar(select(User).where(User.username == "ani"))
+    period = cycle.find("2026-Q4")
+    for staff, target in ((outsider, f"peer:2026-Q4:{outsider.id}"), (unit["ani"], f"peer:2026-Q4:{unit['ani'].id}"),
+                          (None, "peer:2026-Q4:?")):
+        with pytest.raises(appraisal.PerformanceError, match="^feedback goes only to colleagues in your own unit$"):
+            appraisal.give_peer_feedback(officer, period, staff, {"service": 4, "harmony": 4, "collaboration": 4}, "")
+        event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+        assert (event.action, event.target, event.user_id) == ("peer.refused", target, officer.id)
+        assert event.detail == "feedback goes only to colleagues in your own unit"
+    assert db.session.scalar(select(func.count()).select_from(PeerFeedback)) == 0

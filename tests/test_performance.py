@@ -307,3 +307,54 @@ def test_only_asn_are_rated(app):
     with pytest.raises(PerformanceError, match="only ASN"):
         appraisal.save_rating(head, period, honorer, "meets", "meets", {}, {point.unit_id})
     assert db.session.scalar(select(func.count()).select_from(Rating)) == 0
+
+
+# --- the distribution of predikat and its warnings (found by scripts/mutation) ----------------------------------
+
+def test_the_distribution_counts_the_units_staff_in_that_period_only(app):
+    point, (ani, budi, citra) = _unit_with_staff()
+    _, (outsider, *_) = _unit_with_staff(1, "Dinkes", "DK-01")
+    head = factories.account("kepala", Role.UNIT_HEAD, point.unit)
+    other_head = factories.account("kadinkes", Role.UNIT_HEAD, outsider.unit)
+    q3, q4 = cycle.ensure("2026-Q3", app.config, NOW), cycle.ensure("2026-Q4", app.config, NOW)
+    visible = {point.unit_id}
+    appraisal.save_rating(head, q3, ani, "above", "above", {}, visible)
+    appraisal.save_rating(head, q3, budi, "meets", "meets", {}, visible)
+    appraisal.save_rating(head, q3, citra, "above", "meets", {}, visible)
+    appraisal.save_rating(head, q4, ani, "below", "below", {}, visible)
+    appraisal.save_rating(other_head, q3, outsider, "above", "above", {}, {outsider.unit_id})
+    assert appraisal.distribution(q3.id, visible) == {"Sangat Baik": 1, "Baik": 2}
+    assert appraisal.distribution(q4.id, visible) == {"Sangat Kurang": 1}
+    assert appraisal.distribution(q3.id, {point.unit_id, outsider.unit_id}) == {"Sangat Baik": 2, "Baik": 2}
+    assert appraisal.distribution(q3.id, set()) == {}
+
+
+def test_a_warning_only_above_the_cap_with_the_share_and_the_cap():
+    caps = {"Sangat Baik": 0.2, "Sangat Kurang": 0.1}
+    warn = appraisal.distribution_warnings
+    assert warn({"Sangat Baik": 3, "Baik": 7}, caps) == [appraisal.DistributionWarning("Sangat Baik", 0.3, 0.2)]
+    assert warn({"Sangat Baik": 2, "Baik": 8}, caps) == []  # exactly at the cap: no warning
+    assert warn({"Baik": 5}, caps) == [] and warn({}, caps) == []
+    assert warn({"Sangat Kurang": 1, "Baik": 1}, caps) == [appraisal.DistributionWarning("Sangat Kurang", 0.5, 0.1)]
+
+
+def test_a_new_formula_is_the_next_version_with_its_settings_note_and_author(app):
+    hr = factories.account("bkpsdm", Role.HR)
+    assert db.session.scalar(select(func.count()).select_from(Formula)) == 0  # version 1 comes from the settings
+    formula = appraisal.new_formula(hr, FORMULA, "bobot warga dinaikkan", app.config)
+    assert (formula.version, formula.settings, formula.note, formula.created_by) == (
+        2, FORMULA, "bobot warga dinaikkan", hr.id)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "formula.create"))
+    assert (event.target, event.new, event.detail, event.user_id) == ("formula:2", FORMULA, "bobot warga dinaikkan",
+                                                                      hr.id)
+    assert appraisal.new_formula(hr, FORMULA, "lagi", app.config).version == 3
+
+
+def test_a_refused_formula_is_audited_with_what_was_typed(app):
+    hr = factories.account("bkpsdm", Role.HR)
+    with pytest.raises(PerformanceError):
+        appraisal.new_formula(hr, {**FORMULA, "predikat_weight": "half"}, "salah", app.config)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "formula.refused"))
+    assert (event.target, event.old, event.user_id) == ("formula", None, hr.id)
+    assert event.new == {"predikat_weight": "half", "citizen_weight": "0.5", "peer_weight": "0.0",
+                         "officer_elements": "['U6', 'U7']", "minimum": "3", "prior_weight": "10"}
