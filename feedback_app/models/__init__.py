@@ -1,4 +1,5 @@
 """All models, importable from one place (Alembic needs them loaded)."""
+from .attribution import CounterDevice, ServiceDelivered, SurveyToken
 from .base import Base, utcnow
 from .jobs import JobLatch, JobRun, OutboxMessage
 from .performance import (
@@ -12,9 +13,9 @@ from .users import ApiToken, AuditEvent, Role, User
 from .units import OpeningHours, ServicePoint, ServiceType, Unit, service_point_service_types
 
 __all__ = [
-    "Answer", "ApiToken", "AsnType", "AuditEvent", "AwardCategory", "Base", "DutyShift", "FollowUpContact",
+    "Answer", "ApiToken", "AsnType", "AuditEvent", "AwardCategory", "Base", "CounterDevice", "DutyShift", "FollowUpContact",
     "FollowUpItem", "FollowUpPlan", "Formula", "JobLatch", "JobRun", "Nomination", "OpeningHours", "OutboxMessage",
     "PeerFeedback", "PerformancePeriod", "PerformanceSummary", "Question", "Questionnaire", "Rating", "Response",
-    "Role", "RollupDay", "RollupMonth", "RollupProfileDay", "RollupProfileMonth", "RollupState", "ServicePoint",
+    "Role", "RollupDay", "ServiceDelivered", "SurveyToken", "RollupMonth", "RollupProfileDay", "RollupProfileMonth", "RollupState", "ServicePoint",
     "ServiceType", "Staff", "Unit", "User", "Verification", "service_point_service_types", "utcnow",
 ]
