@@ -106,6 +106,21 @@ SCHEMAS = {
                 "formula_version": {"type": "integer"}}}}}},
 }
 
+SCHEMAS["QueueTicketRequest"] = {
+    "type": "object", "required": ["ticket", "officer_nip", "counter"],
+    "properties": {"ticket": {"type": "string", "maxLength": 40, "description": "the ticket number, e.g. A-017"},
+                   "officer_nip": {"type": "string", "description": "NIP of the officer who served (or a non-ASN "
+                                                                       "staff code); must be on the counter's roster"},
+                   "counter": {"type": "string", "description": "the counter's code, e.g. DKC-02"}}}
+SCHEMAS["QueueTicket"] = {
+    "type": "object",
+    "required": ["ticket", "counter", "officer_nip", "officer", "day", "url", "qr_png", "qr_svg", "expires_at"],
+    "properties": {"ticket": {"type": "string"}, "counter": {"type": "string"}, "officer_nip": {"type": "string"},
+                   "officer": {"type": "string"}, "day": {"type": "string", "format": "date"},
+                   "url": {"type": "string", "description": "the one-time survey link: one response, then it is used"},
+                   "qr_png": {"type": "string"}, "qr_svg": {"type": "string"},
+                   "expires_at": {"type": "string", "description": "UTC; SURVEY_TOKEN_TTL after the announcement"}}}
+
 CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}, "example": "DISDUKCAPIL"}
 PERIOD_PARAM = {"name": "period", "in": "query", "required": True, "schema": {"type": "string"},
                 "description": "2026, 2026-S1, 2026-Q3, 2026-M07 or 2026-01-01..2026-03-31 (days in WIB)",
@@ -205,6 +220,38 @@ def document() -> dict:
                         "formula_version": 1}]},
                 [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"},
                   "example": "2026-Q3"}]),
+            "/queue/tickets": {"post": {
+                "summary": "Announce a served queue ticket; get its one-time survey link and QR (PNG, SVG). The "
+                           "token's owner must see the counter's unit; the officer must be on that counter's "
+                           "roster today. Each ticket is one service delivered.",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/QueueTicketRequest"},
+                    "example": {"ticket": "A-017", "officer_nip": "198703152010012002", "counter": "DKC-02"}}}},
+                "responses": {
+                    "201": {"description": "Created", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/QueueTicket"},
+                        "example": {"ticket": "A-017", "counter": "DKC-02", "officer_nip": "198703152010012002",
+                                    "officer": "Siti Rahmah", "day": "2026-12-03",
+                                    "url": "https://skm.batangharikab.go.id/s/DKC-02/v/q9T0Lk2b1wXvYp4rZs8mNc3dAe5fGh7J",
+                                    "qr_png": "https://skm.batangharikab.go.id/s/DKC-02/v/q9T0Lk2b1wXvYp4rZs8mNc3dAe5fGh7J/qr.png",
+                                    "qr_svg": "https://skm.batangharikab.go.id/s/DKC-02/v/q9T0Lk2b1wXvYp4rZs8mNc3dAe5fGh7J/qr.svg",
+                                    "expires_at": "2026-12-04T02:15:00+00:00"}}}},
+                    **{str(s): {"description": d, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Error"},
+                        "example": {"error": {"status": s, "code": c, "message": m}}}}}
+                       for s, c, d, m in (
+                           (400, "bad_request", "Not a JSON object, or a bad ticket number",
+                            "'ticket' must be 1 to 40 letters, digits, spaces or . _ / -, e.g. A-017"),
+                           (401, "invalid_token", "Missing or bad token", "the token is unknown, revoked or malformed"),
+                           (404, "not_found", "No such counter in the token's scope",
+                            "no active counter 'DKC-99' in your scope"),
+                           (409, "conflict", "The ticket was already announced today at that counter",
+                            "ticket A-017 was already announced at counter DKC-02 today"),
+                           (422, "unprocessable", "The officer is unknown or not on the counter's roster",
+                            "officer 198703152010012002 (Siti Rahmah) is not on the roster of counter DKC-02 on "
+                            "Thursdays; the unit's roster must place them there first"))}},
+            }},
             "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OK"}}}},
         },
     }

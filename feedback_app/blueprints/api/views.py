@@ -6,12 +6,13 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import PerformancePeriod, Role, ServicePoint, Unit
-from ...services import audit, parsing, periods
+from ...services import audit, clock, parsing, periods
 from ...services.organisation import accounts
 from ...services.organisation.staff import staff_keys
 from ...services.performance import cycle, hr_export
 from ...services.reporting import dashboards, exports, reports, rollups
 from ...services.reporting.scoring import round2
+from ...services.survey import attribution, queue
 from ...services.survey.counters import unit_ids_of
 from .. import params
 from . import bp
@@ -243,3 +244,32 @@ def hr_summaries(token: str):
         response = jsonify(body)
     response.set_etag(etag)  # the poller keeps it and sends If-None-Match; nothing is stored (Cache-Control no-store)
     return response
+
+
+@bp.post("/queue/tickets")
+def queue_ticket():
+    """A queue system announces a served ticket and gets a one-time survey link for it, with its QR as PNG and SVG
+    (to print on the ticket or show on the caller display); the ticket counts as one service delivered.
+
+    Example: POST /api/v1/queue/tickets {"ticket": "A-017", "officer_nip": "198703152010012002",
+                                          "counter": "DKC-02"}
+    -> 201 {"ticket": "A-017", "counter": "DKC-02", "officer_nip": "198703152010012002", "officer": "Siti Rahmah",
+            "day": "2026-12-03", "url": "https://skm.../s/DKC-02/v/<token>", "qr_png": ".../qr.png",
+            "qr_svg": ".../qr.svg", "expires_at": "2026-12-04T02:15:00+00:00"}
+    """
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, description='send a JSON object: {"ticket": "A-017", "officer_nip": "...", "counter": "DKC-02"}')
+    cfg = current_app.config
+    now = clock.now_utc()
+    try:
+        taken = queue.announce(g.api_user, accounts.visible_unit_ids(g.api_user), body.get("ticket"),
+                               body.get("officer_nip"), body.get("counter"), now, cfg["SURVEY_TOKEN_TTL"],
+                               clock.to_local(now, cfg["TIMEZONE"]).date())
+    except queue.QueueRefused as error:
+        abort(error.status, description=str(error))
+    url = attribution.survey_link(cfg["PUBLIC_BASE_URL"] or request.host_url, taken.point.code, taken.plain)
+    return jsonify({"ticket": taken.ticket, "counter": taken.point.code, "officer_nip": taken.staff.key,
+                    "officer": taken.staff.name, "day": taken.day.isoformat(), "url": url,
+                    "qr_png": url + "/qr.png", "qr_svg": url + "/qr.svg",
+                    "expires_at": taken.token.expires_at.isoformat()}), 201
