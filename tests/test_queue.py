@@ -104,3 +104,71 @@ def test_a_days_served_tickets_are_imported_from_csv_or_xlsx_all_or_nothing(queu
     again = runner.invoke(args=["queue", "import", str(tmp_path / "antrean.xlsx"), "--day", "2026-12-03"])
     assert "0 ticket(s) added, 3 already there" in again.output
     assert _count(ServiceDelivered, ServiceDelivered.source == "import", ServiceDelivered.staff_id == siti.id) == 3
+
+
+# --- services delivered and response rate in the figures ---------------------------------------------------------
+
+def _answer_through(client, path):
+    citizen = client.application.test_client()
+    assert citizen.post(path, data=_filled(citizen, path)).status_code == 303
+
+
+def test_services_delivered_and_response_rate_on_dashboards_and_api(queue, make_app):
+    from .factories import login
+
+    client, siti = queue["client"], queue["siti"]
+    paths = [_announce(queue, ticket=f"A-{n:03d}").get_json()["url"][len("https://skm.example.go.id"):]
+             for n in range(4)]
+    _answer_through(client, paths[0])
+    _answer_through(client, paths[1])
+    citizen = client.application.test_client()  # and one response from the poster, at roster level
+    poster = _filled(citizen, "/s/DKC-02", staff=str(siti.id))
+    assert citizen.post("/s/DKC-02", data=poster).status_code == 303
+
+    head = make_app().test_client()
+    login(head, "kadis")
+    for url in ("/dashboard/unit/" + queue["point"].unit.code, "/dashboard/counter/DKC-02",
+                f"/dashboard/officer/{siti.id}"):
+        page = head.get(url).get_data(as_text=True)
+        assert 'id="services-total">4<' in page and 'id="verified-total">2<' in page, url
+        assert 'id="rate-total">50.0 %<' in page, url
+    unit_page = head.get("/dashboard/unit/" + queue["point"].unit.code).get_data(as_text=True)
+    assert "66.7 %" in unit_page  # the counter's verified share: 2 of 3 responses
+
+    from feedback_app.services import clock
+    period = clock.to_local(clock.now_utc(), "Asia/Jakarta").date().isoformat()
+    code = queue["point"].unit.code
+    counters_ = client.get(f"/api/v1/units/{code}/counters?period={period}..{period}", headers=queue["headers"])
+    line = counters_.get_json()["counters"][0]
+    assert (line["services_delivered"], line["verified_responses"], line["response_rate"]) == (4, 2, 0.5)
+    officers = client.get(f"/api/v1/units/{code}/officers?period={period}..{period}", headers=queue["headers"])
+    mine = next(o for o in officers.get_json()["officers"] if o["name"] == "Siti Rahmah")
+    assert (mine["services_delivered"], mine["verified_responses"], mine["verified_share"]) == (4, 2, 0.6667)
+
+
+def test_the_per_asn_summary_at_close_freezes_services_and_the_hr_export_shows_them(queue, app):
+    from datetime import datetime, timedelta, timezone
+
+    from feedback_app.services.performance import cycle, hr_export
+    from feedback_app.services.survey import attribution, counters, responses, survey
+
+    july = datetime(2026, 7, 10, 3, 0, tzinfo=timezone.utc)
+    siti, point = queue["siti"], queue["point"]
+    plains = [attribution.mint(point, siti.id, "screen", july, 86400, july.date())[1] for _ in range(3)]
+    context = counters.load_counter("DKC-02", 0)
+    answers = {q.id: 4 for q in context.questionnaire.questions if q.is_element}
+    submission = survey.Submission(
+        idempotency_key="summary-verified-0001", questionnaire_id=context.questionnaire.id, answers=answers,
+        staff_id=siti.id, service_type_id=None, sex=None, age=None, education=None, occupation=None, comment=None,
+        followup_requested=False, phone=None, email=None, locale="id", flags=(), render_seconds=30.0)
+    responses.store_verified(submission, context, plains[0], july + timedelta(minutes=5), None)
+    close_at = datetime(2026, 11, 30, 5, 0, tzinfo=timezone.utc)
+    cycle.ensure("2026-Q3", app.config, close_at)
+    assert cycle.close("2026-Q3", app.config, now=close_at).closed
+    assert cycle.reproduce("2026-Q3", app.config) == []
+    items = hr_export.payload(cycle.find("2026-Q3"))["items"]
+    mine = next(i for i in items if i["name"] == "Siti Rahmah")
+    assert (mine["services_delivered"], mine["verified_responses"], mine["response_rate"]) == (3, 1, 0.3333)
+    other = next(i for i in items if i["name"] == "Budi Santoso")
+    assert (other["services_delivered"], other["response_rate"]) == (0, None)
+    assert "Layanan diberikan" in hr_export.csv_bytes(cycle.find("2026-Q3")).decode()

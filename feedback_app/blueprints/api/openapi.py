@@ -13,6 +13,11 @@ NUMBER_OR_NULL = {"type": ["number", "null"]}
 SUMMARY_FIELDS = {"responses": {"type": "integer"}, "ikm": NUMBER_OR_NULL,
                   "grade": {"type": ["string", "null"], "enum": ["A", "B", "C", "D", None]},
                   "grade_label": {"type": ["string", "null"]}}
+SERVICE_FIELDS = {
+    "services_delivered": {"type": "integer", "description": "one-time links minted (screen, kiosk) and queue tickets"},
+    "verified_responses": {"type": "integer", "description": "counted responses given through a one-time link"},
+    "response_rate": {"type": ["number", "null"], "description": "verified_responses / services_delivered"},
+    "verified_share": {"type": ["number", "null"], "description": "verified responses / counted responses"}}
 ELEMENT = {"type": "object", "required": ["code", "name", "answers", "nrr", "value", "grade", "mark"],
            "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "answers": {"type": "integer"},
                           "nrr": {"type": "number"}, "value": {"type": "number"},
@@ -38,14 +43,16 @@ SCHEMAS = {
     "UnitElements": _envelope({"elements": {"type": "array", "items": {"$ref": "#/components/schemas/Element"}}},
                               ["elements"]),
     "UnitCounters": _envelope({"counters": {"type": "array", "items": {
-        "type": "object", "required": ["code", "name", "responses", "ikm", "grade", "grade_label"],
-        "properties": {"code": {"type": "string"}, "name": {"type": "string"}, **SUMMARY_FIELDS}}}}, ["counters"]),
+        "type": "object", "required": ["code", "name", "responses", "ikm", "grade", "grade_label", *SERVICE_FIELDS],
+        "properties": {"code": {"type": "string"}, "name": {"type": "string"}, **SUMMARY_FIELDS, **SERVICE_FIELDS}}}},
+        ["counters"]),
     "UnitOfficers": _envelope({"officers": {"type": "array", "items": {
-        "type": "object", "required": ["nip", "name", "responses", "score", "low", "high", "shrunk", "sufficient"],
+        "type": "object", "required": ["nip", "name", "responses", "score", "low", "high", "shrunk", "sufficient",
+                                       *SERVICE_FIELDS],
         "properties": {"nip": {"type": ["string", "null"], "description": "NIP, or the staff code of non-ASN staff"},
                        "name": {"type": "string"}, "responses": {"type": "integer"}, "score": NUMBER_OR_NULL,
                        "low": NUMBER_OR_NULL, "high": NUMBER_OR_NULL, "shrunk": NUMBER_OR_NULL,
-                       "sufficient": {"type": "boolean"}}}}}, ["officers"]),
+                       "sufficient": {"type": "boolean"}, **SERVICE_FIELDS}}}}, ["officers"]),
     "UnitResponses": _envelope({
         "page": {"type": "integer"}, "per_page": {"type": "integer", "maximum": 200}, "total": {"type": "integer"},
         "next": {"type": ["string", "null"]},
@@ -86,7 +93,7 @@ SCHEMAS = {
             "nip", "name", "unit_code", "unit", "position", "asn_type", "citizen_count", "citizen_score",
             "citizen_low", "citizen_high", "citizen_shrunk", "sufficient", "hasil_kerja", "perilaku_kerja",
             "predikat", "peer_score", "peer_count", "open_flags", "disciplinary", "combined_index", "nominations",
-            "formula_version"],
+            "formula_version", "services_delivered", "verified_responses", "response_rate"],
             "properties": {
                 "nip": {"type": "string"}, "name": {"type": "string"}, "unit_code": {"type": "string"},
                 "unit": {"type": "string"}, "position": {"type": "string"},
@@ -103,7 +110,9 @@ SCHEMAS = {
                     "category": {"type": "string"},
                     "status": {"type": "string", "enum": ["nominated", "confirmed", "rejected"]},
                     "rank": {"type": ["integer", "null"]}, "source": {"type": "string", "enum": ["rule", "hr"]}}}},
-                "formula_version": {"type": "integer"}}}}}},
+                "formula_version": {"type": "integer"},
+                "services_delivered": {"type": "integer"}, "verified_responses": {"type": "integer"},
+                "response_rate": NUMBER_OR_NULL}}}}},
 }
 
 SCHEMAS["QueueTicketRequest"] = {
@@ -182,11 +191,15 @@ def document() -> dict:
             "/units/{code}/counters": _get("Per-counter figures", "UnitCounters", {
                 "unit": _UNIT, "period": _PERIOD, "counters": [{"code": "DKC-02", "name": "Loket 2 Perekaman KTP-el",
                                                                 "responses": 412, "ikm": 84.1, "grade": "B",
-                                                                "grade_label": "Baik"}]}),
+                                                                "grade_label": "Baik", "services_delivered": 950,
+                                                                "verified_responses": 301, "response_rate": 0.3168,
+                                                                "verified_share": 0.7306}]}),
             "/units/{code}/officers": _get("Officers' citizen scores", "UnitOfficers", {
                 "unit": _UNIT, "period": _PERIOD, "officers": [{"nip": "198703152010012002", "name": "Siti Rahmah",
                                                                 "responses": 96, "score": 86.2, "low": 83.9,
-                                                                "high": 88.5, "shrunk": 85.9, "sufficient": True}]}),
+                                                                "high": 88.5, "shrunk": 85.9, "sufficient": True,
+                                                                "services_delivered": 240, "verified_responses": 80,
+                                                                "response_rate": 0.3333, "verified_share": 0.8333}]}),
             "/units/{code}/responses": _get("Responses, a page at a time", "UnitResponses", {
                 "unit": _UNIT, "period": _PERIOD, "page": 1, "per_page": 1, "total": 1840,
                 "next": "/api/v1/units/DISDUKCAPIL/responses?period=2026-Q3&page=2&per_page=1",
@@ -217,7 +230,8 @@ def document() -> dict:
                         "open_flags": 0, "disciplinary": False, "combined_index": 92.95,
                         "nominations": [{"category": "PELAYAN_PUBLIK_TERBAIK", "status": "confirmed", "rank": 1,
                                          "source": "rule"}],
-                        "formula_version": 1}]},
+                        "formula_version": 1, "services_delivered": 240, "verified_responses": 80,
+                        "response_rate": 0.3333}]},
                 [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"},
                   "example": "2026-Q3"}]),
             "/queue/tickets": {"post": {

@@ -10,7 +10,7 @@ from ...services import audit, clock, parsing, periods
 from ...services.organisation import accounts
 from ...services.organisation.staff import staff_keys
 from ...services.performance import cycle, hr_export
-from ...services.reporting import dashboards, exports, reports, rollups
+from ...services.reporting import dashboards, delivered, exports, reports, rollups
 from ...services.reporting.scoring import round2
 from ...services.survey import attribution, queue
 from ...services.survey.counters import unit_ids_of
@@ -84,6 +84,19 @@ def _context(code: str):
     return unit, period, reports.Scope(tuple(unit_ids_of(unit))), start, end
 
 
+def _services(scope: reports.Scope, period: periods.Period) -> delivered.ServiceFigures:
+    return delivered.figures(scope, period.first, period.last, *period.bounds_utc(current_app.config["TIMEZONE"]))
+
+
+def _service_json(line: delivered.ServiceLine | None) -> dict:
+    """Services delivered, verified responses and the two ratios (None without a denominator)."""
+    if line is None:
+        return {"services_delivered": 0, "verified_responses": 0, "response_rate": None, "verified_share": None}
+    return {"services_delivered": line.services, "verified_responses": line.verified,
+            "response_rate": None if line.rate is None else round(line.rate, 4),
+            "verified_share": None if line.verified_share is None else round(line.verified_share, 4)}
+
+
 def _period_json(period: periods.Period) -> dict:
     return {"token": period.token, "label": period.label, "first_day": period.first.isoformat(),
             "last_day": period.last.isoformat()}
@@ -128,7 +141,9 @@ def unit_counters(code: str):
     unit, period, scope, start, end = _context(code)
     groups = reports.by_counter(scope, start, end, current_app.config["SKM_PRINTED_WEIGHT"], rollups.snapshot())
     points = {p.id: p for p in db.session.scalars(select(ServicePoint).where(ServicePoint.id.in_(list(groups) or [0])))}
-    rows = [{"code": points[i].code, "name": points[i].name, **_summary_json(s)} for i, s in groups.items()]
+    services = {line.key: line for line in _services(scope, period).counters}
+    rows = [{"code": points[i].code, "name": points[i].name, **_summary_json(s),
+             **_service_json(services.get(points[i].code))} for i, s in groups.items()]
     return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period),
                     "counters": sorted(rows, key=lambda r: r["code"])})
 
@@ -146,10 +161,11 @@ def unit_officers(code: str):
     rows = reports.overview(scope, start, end, policy.printed_weight, policy.officer_elements,
                             policy.officer_prior_weight, policy.officer_minimum, rollups.snapshot()).officers
     keys = staff_keys([r.staff_id for r in rows])
+    services = {line.key: line for line in _services(scope, period).officers}
     return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period), "officers": [
         {"nip": keys.get(r.staff_id), "name": r.name, "responses": r.score.count, "score": _number(r.score.mean),
          "low": _number(r.score.low), "high": _number(r.score.high), "shrunk": _number(r.score.shrunk),
-         "sufficient": r.score.sufficient} for r in rows]})
+         "sufficient": r.score.sufficient, **_service_json(services.get(str(r.staff_id)))} for r in rows]})
 
 
 @bp.get("/units/<code>/responses")

@@ -17,7 +17,7 @@ from ...services.organisation import accounts
 from ...services.organisation.staff import staff_keys
 from ...services.performance import appraisal, cycle
 from ...services.performance.appraisal import PerformanceError
-from ...services.reporting import dashboards, documents, exports, plans, reports, rollups
+from ...services.reporting import dashboards, delivered, documents, exports, plans, reports, rollups
 from ...services.reporting.scoring import minimum_sample
 from ...services.survey import followups
 from ...services.survey.counters import unit_ids_of
@@ -39,6 +39,11 @@ def _period() -> periods.Period:
         return periods.parse(token)
     except periods.PeriodError as error:
         abort(400, description=say(error))
+
+
+def _services(scope: reports.Scope, period: periods.Period) -> delivered.ServiceFigures:
+    """Services delivered, verified responses and the response rate of a page's scope and period."""
+    return delivered.figures(scope, period.first, period.last, *period.bounds_utc(current_app.config["TIMEZONE"]))
 
 
 def _refuse(target: str):
@@ -76,9 +81,11 @@ def home():
         return redirect(url_for(".officer", staff_id=current_user.staff_id, **request.args))
     if current_user.role in (Role.ADMIN, Role.HR):
         agencies = db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.name)).all()
-        board = dashboards.build(current_app.config["REGION_NAME"], reports.Scope(None), _period(), _policy(),
+        period = _period()
+        board = dashboards.build(current_app.config["REGION_NAME"], reports.Scope(None), period, _policy(),
                                  sub_units=agencies)
-        return render_template("dashboard/unit.html", board=board, unit=None)
+        return render_template("dashboard/unit.html", board=board, unit=None,
+                               services=_services(reports.Scope(None), period))
     abort(403)
 
 
@@ -94,7 +101,8 @@ def unit(code: str):
     minimum = minimum_sample(saved.service_users) if saved and saved.service_users else None
     waiting = followups.open_count(set(scope.unit_ids)) if current_user.role == Role.UNIT_HEAD else None
     return render_template("dashboard/unit.html", board=board, unit=found, minimum_sample=minimum,
-                           open_flags=_open_flags(scope, period), open_followups=waiting)
+                           open_flags=_open_flags(scope, period), open_followups=waiting,
+                           services=_services(scope, period))
 
 
 @bp.get("/counter/<code>")
@@ -106,7 +114,7 @@ def counter(code: str):
     scope, period = reports.Scope((point.unit_id,), service_point_id=point.id), _period()
     board = dashboards.build(point.name, scope, period, _policy())
     return render_template("dashboard/unit.html", board=board, unit=point.unit, counter=point,
-                           open_flags=_open_flags(scope, period))
+                           open_flags=_open_flags(scope, period), services=_services(scope, period))
 
 
 def _open_flags(scope: reports.Scope, period: periods.Period) -> int | None:
@@ -128,8 +136,10 @@ def officer(staff_id: int):
         _unit_in_scope(person.unit if person else None, f"staff:{staff_id}")
     visible = accounts.visible_unit_ids(current_user)  # a unit head sees what was answered at their counters
     unit_ids = tuple(visible) if current_user.role == Role.UNIT_HEAD else None
-    board = dashboards.build(person.name, reports.Scope(unit_ids, staff_id=person.id), _period(), _policy())
-    return render_template("dashboard/unit.html", board=board, unit=person.unit, person=person)
+    scope, period = reports.Scope(unit_ids, staff_id=person.id), _period()
+    board = dashboards.build(person.name, scope, period, _policy())
+    return render_template("dashboard/unit.html", board=board, unit=person.unit, person=person,
+                           services=_services(scope, period))
 
 
 @bp.get("/<kind>/<code>/comments")

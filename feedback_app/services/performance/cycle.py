@@ -17,7 +17,7 @@ from ..clock import now_utc, to_local
 from ..integrity import flags
 from ..messages import N_
 from ..organisation.nip import appointment_month
-from ..reporting import reports, rollups
+from ..reporting import delivered, reports, rollups
 from ..reporting.scoring import OfficerScore, officer_score
 from . import awards
 from .appraisal import ASN_TYPES, PerformanceError, apply, compute, current_formula, validate_formula
@@ -175,6 +175,7 @@ def summary_inputs(period_row: PerformancePeriod, cfg, formula: dict) -> dict[in
         select(Response.staff_id, func.count()).where(*reports.conditions_for(reports.Scope(None), start, end, True),
                                                       *flags.OPEN_FLAG)
         .group_by(Response.staff_id)).all())
+    services = delivered.per_officer(period.first, period.last, start, end)
     staff = db.session.scalars(select(Staff).where(
         Staff.asn_type.in_(ASN_TYPES), Staff.active.is_(True) | Staff.id.in_(list(ratings) or [0]))
         .order_by(Staff.id)).all()
@@ -194,6 +195,8 @@ def summary_inputs(period_row: PerformancePeriod, cfg, formula: dict) -> dict[in
             "open_flags": int(open_flags.get(person.id, 0)),
             "disciplinary": bool(person.disciplinary_note),
             "service_years": _service_years(person, period.last),
+            # services delivered (one-time links, kiosk sessions, queue tickets) and verified responses counted
+            "services": dict(zip(("delivered", "verified"), services.get(person.id, (0, 0)))),
         }
     return result
 
