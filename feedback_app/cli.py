@@ -389,15 +389,18 @@ def performance_reproduce(period: str) -> None:
 @click.option("--officer-elements", default=None, help="e.g. U6,U7 (default: the current version's)")
 @click.option("--minimum", type=int, default=None)
 @click.option("--prior-weight", type=float, default=None)
+@click.option("--officer-verification", type=click.Choice(["verified+roster", "verified"]), default=None,
+              help="Which responses make officer scores (default: the current version's).")
 @click.option("--note", required=True, help="Why the formula changes (kept with the version).")
 def performance_formula(predikat_weight, citizen_weight, peer_weight, officer_elements, minimum, prior_weight,
-                        note) -> None:
+                        officer_verification, note) -> None:
     """Add a formula version (periods already closed keep theirs)."""
     current = cycle.ensure_formula(current_app.config).settings
     settings = {"predikat_weight": predikat_weight, "citizen_weight": citizen_weight, "peer_weight": peer_weight,
                 "officer_elements": officer_elements or current["officer_elements"],
                 "minimum": current["minimum"] if minimum is None else minimum,
-                "prior_weight": current["prior_weight"] if prior_weight is None else prior_weight}
+                "prior_weight": current["prior_weight"] if prior_weight is None else prior_weight,
+                "officer_verification": officer_verification or current.get("officer_verification")}
     try:
         formula = appraisal.new_formula(None, settings, note, current_app.config)
     except PerformanceError as error:

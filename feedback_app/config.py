@@ -77,6 +77,10 @@ class Defaults:
     OFFICER_ELEMENTS = ("U6", "U7")
     OFFICER_MIN_RESPONSES = 20
     OFFICER_PRIOR_WEIGHT = 10
+    # Which responses make an officer's citizen score at close: "verified+roster" (one-time links and the poster's
+    # roster choice) until a unit has counter screens or a queue link, then "verified" (one-time links only). The
+    # first formula version takes it from here; later versions record their own (flask performance formula).
+    OFFICER_SCORE_VERIFICATION = "verified+roster"
 
     # Performance cycle (issue 4): which period kinds run, how long after a period ends the scheduler closes
     # it (late responses and ratings are still accepted meanwhile), the first combined-index formula (later

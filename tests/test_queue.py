@@ -172,3 +172,50 @@ def test_the_per_asn_summary_at_close_freezes_services_and_the_hr_export_shows_t
     other = next(i for i in items if i["name"] == "Budi Santoso")
     assert (other["services_delivered"], other["response_rate"]) == (0, None)
     assert "Layanan diberikan" in hr_export.csv_bytes(cycle.find("2026-Q3")).decode()
+
+
+def test_the_verification_filter_narrows_every_figure_and_a_verified_only_formula_scores_only_links(queue, make_app,
+                                                                                                    app):
+    from datetime import datetime, timedelta, timezone
+
+    from feedback_app.services.performance import appraisal, cycle, hr_export
+    from feedback_app.services.survey import attribution, counters, responses, survey
+    from .factories import login
+    from .test_reports import store
+
+    siti, point = queue["siti"], queue["point"]
+    july = datetime(2026, 7, 10, 3, 0, tzinfo=timezone.utc)
+    context = counters.load_counter("DKC-02", 0)
+    for n in range(2):  # two verified responses, all 4s
+        plain = attribution.mint(point, siti.id, "screen", july, 86400, july.date())[1]
+        answers = {q.id: 4 for q in context.questionnaire.questions if q.is_element}
+        responses.store_verified(survey.Submission(
+            idempotency_key=f"verified-filter-{n:04d}", questionnaire_id=context.questionnaire.id, answers=answers,
+            staff_id=siti.id, service_type_id=None, sex=None, age=None, education=None, occupation=None,
+            comment=None, followup_requested=False, phone=None, email=None, locale="id", flags=(),
+            render_seconds=30.0), context, plain, july + timedelta(minutes=n), None)
+    for n in range(3):  # three roster responses, all 1s: a rival's friends at the poster
+        store(point, siti, [1] * 9, when=july + timedelta(hours=1, minutes=n))
+
+    head = make_app().test_client()
+    login(head, "kadis")
+    code = point.unit.code
+    every = head.get(f"/dashboard/unit/{code}?period=2026-Q3").get_data(as_text=True)
+    verified = head.get(f"/dashboard/unit/{code}?period=2026-Q3&verification=verified").get_data(as_text=True)
+    assert "IKM <b>55,00</b>" in every or "IKM <b>55.00</b>" in every
+    assert "IKM <b>100,00</b>" in verified or "IKM <b>100.00</b>" in verified
+    assert head.get(f"/dashboard/unit/{code}?verification=palsu").status_code == 400
+    api = queue["client"].get(f"/api/v1/units/{code}/summary?period=2026-Q3&verification=roster",
+                              headers=queue["headers"]).get_json()
+    assert api["responses"] == 3 and api["ikm"] == 25.0
+    export = head.get(f"/dashboard/unit/{code}/responses.csv?period=2026-Q3&verification=verified")
+    assert export.get_data(as_text=True).count("verified") == 2
+
+    appraisal.new_formula(None, {**cycle.ensure_formula(app.config).settings, "officer_verification": "verified"},
+                          "screens at every counter of the unit", app.config)
+    close_at = datetime(2026, 11, 30, 5, 0, tzinfo=timezone.utc)
+    cycle.ensure("2026-Q3", app.config, close_at)
+    cycle.close("2026-Q3", app.config, now=close_at)
+    assert cycle.reproduce("2026-Q3", app.config) == []
+    mine = next(i for i in hr_export.payload(cycle.find("2026-Q3"))["items"] if i["name"] == "Siti Rahmah")
+    assert mine["citizen_count"] == 2 and mine["citizen_score"] == 100.0 and mine["formula_version"] == 2

@@ -141,9 +141,18 @@ ERRORS = {str(s): {"description": d, "content": {"application/json": {"schema": 
                              (404, "not_found", "Not in your scope or not there", "no unit NOPE in your scope"))}
 
 
+VERIFICATION_PARAM = {"name": "verification", "in": "query", "required": False,
+                      "schema": {"type": "string", "enum": ["all", "verified", "verified+roster", "roster",
+                                                            "unattributed"], "default": "all"},
+                      "description": "count only responses of this verification level: verified (a one-time link "
+                                     "from a counter screen, kiosk or queue ticket), roster (the poster, officer "
+                                     "from the roster), unattributed"}
+
+
 def _get(summary: str, schema: str, example: dict, extra_parameters: list | None = None) -> dict:
     return {"get": {
-        "summary": summary, "security": [{"bearer": []}], "parameters": [CODE, PERIOD_PARAM, *(extra_parameters or [])],
+        "summary": summary, "security": [{"bearer": []}],
+        "parameters": [CODE, PERIOD_PARAM, VERIFICATION_PARAM, *(extra_parameters or [])],
         "responses": {"200": {"description": "OK", "content": {"application/json": {
             "schema": {"$ref": f"#/components/schemas/{schema}"}, "example": example}}}, **ERRORS},
     }}

@@ -81,7 +81,11 @@ def _context(code: str):
     unit = _unit(code)
     period = _period()
     start, end = period.bounds_utc(current_app.config["TIMEZONE"])
-    return unit, period, reports.Scope(tuple(unit_ids_of(unit))), start, end
+    try:  # ?verification=verified, roster, verified+roster, unattributed or all (the default)
+        levels = reports.verification_levels(request.args.get("verification"))
+    except reports.BadVerification as error:
+        abort(400, description=str(error))
+    return unit, period, reports.Scope(tuple(unit_ids_of(unit)), verification=levels), start, end
 
 
 def _services(scope: reports.Scope, period: periods.Period) -> delivered.ServiceFigures:

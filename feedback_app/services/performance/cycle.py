@@ -154,7 +154,11 @@ def _citizen_basis(period_row: PerformancePeriod, cfg, formula: dict, unit_ids) 
     start, end = as_period(period_row).bounds_utc(cfg["TIMEZONE"])
     snap = rollups.snapshot()
     scope = reports.Scope(None)
-    totals = reports.officer_totals(scope, start, end, tuple(formula["officer_elements"]), snap)
+    # a formula counting verified responses only reads them from the responses (the rollups keep no level);
+    # verified+roster is every attributed response, which the rollups hold
+    verified_only = formula.get("officer_verification") == "verified"
+    officers = reports.Scope(None, verification=("verified",)) if verified_only else scope
+    totals = reports.officer_totals(officers, start, end, tuple(formula["officer_elements"]), snap)
     units = reports.by_unit_tree(scope, {u: [u] for u in unit_ids}, start, end, bool(cfg["SKM_PRINTED_WEIGHT"]),
                                  snap)
     return totals, {u: reports.shrink_target(summary) for u, summary in units.items()}
