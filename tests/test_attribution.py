@@ -220,6 +220,8 @@ def test_signing_a_device_out_needs_the_officers_password(client, point, officer
 
 def test_a_kiosk_shows_the_survey_and_credits_the_officer_signed_in(client, point, officer):
     account("siti", Role.OFFICER, staff_member=officer)
+    factories.login(client, "siti")  # signed in to the dashboards in this browser before setting the kiosk up
+    assert client.get(f"/dashboard/officer/{officer.id}").status_code == 200
     assert _sign_in_device(client, mode="kiosk").headers["Location"].endswith("/loket/kiosk")
     page = client.get("/loket/kiosk")
     html = page.get_data(as_text=True)

@@ -13,9 +13,10 @@ from .users import ApiToken, AuditEvent, Role, User
 from .units import OpeningHours, ServicePoint, ServiceType, Unit, service_point_service_types
 
 __all__ = [
-    "Answer", "ApiToken", "AsnType", "AuditEvent", "AwardCategory", "Base", "CounterDevice", "DutyShift", "FollowUpContact",
+    "Answer", "ApiToken", "AsnType", "AuditEvent", "AwardCategory", "Base", "DutyShift", "FollowUpContact",
     "FollowUpItem", "FollowUpPlan", "Formula", "JobLatch", "JobRun", "Nomination", "OpeningHours", "OutboxMessage",
     "PeerFeedback", "PerformancePeriod", "PerformanceSummary", "Question", "Questionnaire", "Rating", "Response",
-    "Role", "RollupDay", "ServiceDelivered", "SurveyToken", "RollupMonth", "RollupProfileDay", "RollupProfileMonth", "RollupState", "ServicePoint",
+    "Role", "RollupDay", "RollupMonth", "RollupProfileDay", "RollupProfileMonth", "RollupState", "ServicePoint",
     "ServiceType", "Staff", "Unit", "User", "Verification", "service_point_service_types", "utcnow",
 ]
+__all__ += ["CounterDevice", "ServiceDelivered", "SurveyToken"]  # verified attribution (issue 11)

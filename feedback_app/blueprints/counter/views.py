@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 
 from flask import Response, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_login import current_user, logout_user
 
 from ...extensions import limiter
 from ...models import CounterDevice
@@ -41,6 +42,13 @@ def _set_cookie(response: Response, name: str, value: str) -> None:
                         samesite="Lax", secure=bool(cfg["SESSION_COOKIE_SECURE"]), path="/")
 
 
+def _drop_staff_session() -> None:
+    """A counter device carries no staff session: whoever was signed in to the dashboards in this browser is
+    signed out here (their sessions elsewhere stay), so a citizen at the kiosk cannot reach a staff page."""
+    if current_user.is_authenticated:
+        logout_user()
+
+
 def _no_device() -> Response:
     return redirect(url_for(".setup"))
 
@@ -63,8 +71,9 @@ def setup():
             device, secret = attribution.sign_in_device(values["username"], request.form.get("password", ""),
                                                         values["code"], values["mode"], _client_hash())
         except attribution.DeviceRefused as refusal:
-            error, status = say(refusal), (401 if "password" in str(refusal) else 400)
+            error, status = say(refusal), refusal.status
         else:
+            _drop_staff_session()
             response = redirect(url_for(".kiosk" if device.mode == "kiosk" else ".screen"), code=303)
             _set_cookie(response, DEVICE_COOKIE, secret)
             response.delete_cookie(TOKEN_COOKIE, path="/")
@@ -120,6 +129,7 @@ def kiosk():
         return _no_device()
     if device.mode != "kiosk":
         return redirect(url_for(".screen"))
+    _drop_staff_session()
     cfg = current_app.config
     now, day, _, _ = _today()
     try:

@@ -48,7 +48,14 @@ EXPIRED = N_("This survey link has expired. Please ask at the counter for a new 
 
 
 class DeviceRefused(Refusal):
-    """A counter device sign-in or sign-out that was refused; the message says why."""
+    """A counter device sign-in or sign-out that was refused; the message says why (`status`: 401 for a wrong
+    password, which the sign-in throttle counts, 400 otherwise)."""
+
+    status = 400
+
+
+class WrongPassword(DeviceRefused):
+    status = 401
 
 
 def token_hash(plain: str) -> str:
@@ -153,7 +160,7 @@ def sign_in_device(username: str, password: str, code: str, mode: str,
     if user is None:
         audit.record("counter.refused", None, f"user:{username.strip().lower()[:80]}", detail="wrong password",
                      client_hash=client_hash)
-        raise DeviceRefused(N_("Wrong username or password."))
+        raise WrongPassword(N_("Wrong username or password."))
     point = find_counter(code)
     refusal = None
     if point is None:
@@ -201,7 +208,7 @@ def sign_out_device(device: CounterDevice, password: str, now: datetime, client_
     if user is None or not check_password_hash(user.password_hash, password or ""):
         audit.record("counter.refused", user, f"counter:{device.service_point.code}", detail="sign-out: wrong password",
                      client_hash=client_hash)
-        raise DeviceRefused(N_("Wrong password: only the officer signed in here can sign this device out."))
+        raise WrongPassword(N_("Wrong password: only the officer signed in here can sign this device out."))
     device.signed_out_at = now
     if device.mode == "kiosk":
         db.session.execute(update(SurveyToken).where(SurveyToken.device_id == device.id,
