@@ -126,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints import params
     from .blueprints.api import bp as api_bp
     from .blueprints.auth import bp as auth_bp
+    from .blueprints.counter import bp as counter_bp
     from .blueprints.dashboard import bp as dashboard_bp
     from .blueprints.hr import bp as hr_bp
     from .blueprints.public import bp as public_bp
@@ -134,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     params.init_app(app)  # the <id:...> converter first: routes resolve their converters as they are added
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/staff")
+    app.register_blueprint(counter_bp, url_prefix="/loket")
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(hr_bp, url_prefix="/hr")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -17,7 +17,7 @@ from .services.organisation import accounts, roster_import, staff
 from .services.performance import appraisal, awards, cycle
 from .services.performance.appraisal import PerformanceError
 from .services.reporting import rollups
-from .services.survey import counters, qr, questionnaires
+from .services.survey import counters, qr, questionnaires, queue
 
 
 def register(app: Flask) -> None:
@@ -34,6 +34,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(performance_group)
     app.cli.add_command(awards_group)
+    app.cli.add_command(queue_group)
 
 
 @click.group("roster")
@@ -388,15 +389,18 @@ def performance_reproduce(period: str) -> None:
 @click.option("--officer-elements", default=None, help="e.g. U6,U7 (default: the current version's)")
 @click.option("--minimum", type=int, default=None)
 @click.option("--prior-weight", type=float, default=None)
+@click.option("--officer-verification", type=click.Choice(["verified+roster", "verified"]), default=None,
+              help="Which responses make officer scores (default: the current version's).")
 @click.option("--note", required=True, help="Why the formula changes (kept with the version).")
 def performance_formula(predikat_weight, citizen_weight, peer_weight, officer_elements, minimum, prior_weight,
-                        note) -> None:
+                        officer_verification, note) -> None:
     """Add a formula version (periods already closed keep theirs)."""
     current = cycle.ensure_formula(current_app.config).settings
     settings = {"predikat_weight": predikat_weight, "citizen_weight": citizen_weight, "peer_weight": peer_weight,
                 "officer_elements": officer_elements or current["officer_elements"],
                 "minimum": current["minimum"] if minimum is None else minimum,
-                "prior_weight": current["prior_weight"] if prior_weight is None else prior_weight}
+                "prior_weight": current["prior_weight"] if prior_weight is None else prior_weight,
+                "officer_verification": officer_verification or current.get("officer_verification")}
     try:
         formula = appraisal.new_formula(None, settings, note, current_app.config)
     except PerformanceError as error:
@@ -437,3 +441,37 @@ def awards_rule(code, min_responses, predikat, no_open_flags, no_disciplinary, m
     except PerformanceError as error:
         raise click.ClickException(f"nothing stored: {error}") from None
     click.echo(f"{category.code}: gates {category.gates}, {category.nominees} nominee(s)")
+
+
+@click.group("queue")
+def queue_group() -> None:
+    """Queue tickets served where the queue machine has no live link to this service."""
+
+
+@queue_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--day", required=True, help="The day the tickets were served, YYYY-MM-DD (local time).")
+@click.option("--dry-run", is_flag=True, help="Check and count, change nothing.")
+def queue_import_command(file: Path, day: str, dry_run: bool) -> None:
+    """Import a day's served tickets from a CSV (',' or ';') or XLSX file with the columns ticket, nip, counter:
+    each is one service delivered by that officer at that counter. Any bad line: nothing is imported."""
+    from datetime import date
+
+    try:
+        served_on = date.fromisoformat(day)
+    except ValueError:
+        raise click.BadParameter(f"'{day}' is not a date like 2026-12-03", param_hint="--day") from None
+    try:
+        rows = queue.read_rows(file)
+    except queue.QueueRefused as error:
+        raise click.ClickException(str(error)) from None
+    result = queue.import_tickets(rows, served_on, dry_run=dry_run)
+    if result.problems:
+        for line, problem in result.problems:
+            click.echo(f"error: line {line}: {problem}", err=True)
+        click.echo(f"{len(result.problems)} problem(s) found; nothing was imported.", err=True)
+        sys.exit(1)
+    if dry_run:
+        click.echo(f"dry run: {len(rows) - result.already} ticket(s) would be added, {result.already} already there.")
+    else:
+        click.echo(f"{result.added} ticket(s) added, {result.already} already there.")

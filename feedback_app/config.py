@@ -40,7 +40,7 @@ class Defaults:
     # for the citizen's form (nine answers, a profile and a 2,000-character comment fit in 16 KB even in percent-
     # encoded non-Latin script). A route that takes a file upload gets its own larger entry. More is a 413 page.
     MAX_CONTENT_LENGTH = 256 * 1024
-    REQUEST_SIZE_LIMITS = {"public.submit": 32 * 1024}
+    REQUEST_SIZE_LIMITS = {"public.submit": 32 * 1024, "public.verified_submit": 32 * 1024}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # True (with REMEMBER_COOKIE_SECURE) whenever PUBLIC_BASE_URL is https
@@ -58,6 +58,15 @@ class Defaults:
     INTEGRITY_SCAN_HOURS = 24
     # Staff whose shift is within this many minutes of now count as on duty (citizens answer after being served).
     DUTY_GRACE_MINUTES = 60
+    # Verified attribution (README, "Counter screen, kiosk and queue tickets"): a one-time survey link expires this
+    # many seconds after it is minted; a counter device stays signed in this many days; a counter screen reloads
+    # itself every COUNTER_REFRESH_SECONDS (a new QR once its link is used); a kiosk left idle mid-survey starts over
+    # after KIOSK_IDLE_SECONDS, and its thank-you page returns to a fresh survey after KIOSK_THANKS_SECONDS.
+    SURVEY_TOKEN_TTL = 24 * 3600
+    COUNTER_DEVICE_DAYS = 180
+    COUNTER_REFRESH_SECONDS = 5
+    KIOSK_IDLE_SECONDS = 120
+    KIOSK_THANKS_SECONDS = 8
     # How long cached counter, roster and questionnaire data may be reused by a worker, in seconds.
     SURVEY_CONTEXT_TTL = 30
     # Largest staff photo served on the survey page, in bytes.
@@ -68,6 +77,10 @@ class Defaults:
     OFFICER_ELEMENTS = ("U6", "U7")
     OFFICER_MIN_RESPONSES = 20
     OFFICER_PRIOR_WEIGHT = 10
+    # Which responses make an officer's citizen score at close: "verified+roster" (one-time links and the poster's
+    # roster choice) until a unit has counter screens or a queue link, then "verified" (one-time links only). The
+    # first formula version takes it from here; later versions record their own (flask performance formula).
+    OFFICER_SCORE_VERIFICATION = "verified+roster"
 
     # Performance cycle (issue 4): which period kinds run, how long after a period ends the scheduler closes
     # it (late responses and ratings are still accepted meanwhile), the first combined-index formula (later

@@ -42,8 +42,8 @@ def test_every_route_is_documented_and_every_answer_matches_its_schema(api, app)
               for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1")}
     assert routes == set(document["paths"])
     for path, item in document["paths"].items():
-        if path == "/openapi.json":
-            continue
+        if path == "/openapi.json" or "get" not in item:
+            continue  # the POST of /queue/tickets: tests/test_queue.py checks it against its schema
         operation = item["get"]
         schema = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
         _validate(document, schema, operation["responses"]["200"]["content"]["application/json"]["example"])

@@ -143,3 +143,79 @@ def test_unit_head_sees_the_predikat_at_once_without_javascript_and_saves(live_s
     assert "Sangat Baik" in browser.find_element(By.TAG_NAME, "table").text
     db.session.expire_all()
     assert db.session.scalar(select(Rating.predikat).where(Rating.staff_id == person.id)) == "Sangat Baik"
+
+
+@pytest.fixture
+def counter_server(make_app):
+    """A live server whose counter screen does not reload during the test and whose kiosk thanks briefly."""
+    web = make_app(PUBLIC_BASE_URL="", COUNTER_REFRESH_SECONDS=600, KIOSK_THANKS_SECONDS=1)
+    server = make_server("127.0.0.1", 0, web, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_counter_screen_and_kiosk_work_without_javascript(counter_server, browser, app, tmp_path):
+    """An officer signs a screen in, a citizen scans its QR and answers (verified, credited to the officer), the
+    screen then shows a new QR; the same device as a kiosk takes an answer and starts over by itself."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+
+    from feedback_app.models import Role
+
+    point = factories.counter(code="DKC-02", name="Loket 2 Perekaman KTP-el", unit_name="Disdukcapil")
+    officer = factories.staff(point.unit, name="Siti Rahmah")
+    factories.on_duty(officer, point)
+    factories.account("siti", Role.OFFICER, staff_member=officer)
+
+    def sign_in(mode: str) -> None:
+        browser.get(f"{counter_server}/loket/")
+        browser.find_element(By.ID, "code").send_keys("dkc-02")
+        browser.find_element(By.ID, "username").send_keys("siti")
+        browser.find_element(By.ID, "password").send_keys(factories.PASSWORD)
+        browser.find_element(By.CSS_SELECTOR, f'input[name="mode"][value="{mode}"]').click()
+        browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+
+    def scanned() -> str:
+        wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".qr svg")))
+        path = tmp_path / "screen.png"
+        browser.find_element(By.CSS_SELECTOR, ".qr").screenshot(str(path))
+        return subprocess.run(["zbarimg", "--quiet", "--raw", str(path)], capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    def answer_all() -> None:
+        for fieldset in browser.find_elements(By.CSS_SELECTOR, "fieldset[id^='f-q']"):
+            fieldset.find_elements(By.CSS_SELECTOR, "label.o")[3].click()
+        browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+
+    browser.set_window_size(800, 1000)
+    sign_in("screen")
+    wait(browser).until(EC.url_contains("/loket/screen"))
+    first = scanned()
+    assert first.startswith(f"{counter_server}/s/DKC-02/v/")
+    browser.get(first)  # the citizen's phone
+    assert "Siti Rahmah" in browser.page_source and 'name="staff"' not in browser.page_source
+    answer_all()
+    wait(browser).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Terima kasih!"))
+    browser.get(first)  # the same QR again: refused
+    assert "sudah dipakai" in browser.page_source
+    browser.get(f"{counter_server}/loket/screen")
+    assert browser.find_element(By.ID, "verified").text == "1"
+    assert scanned() not in ("", first)
+
+    browser.get(f"{counter_server}/loket/signout")
+    browser.find_element(By.ID, "password").send_keys(factories.PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait(browser).until(EC.url_contains("/loket/"))
+    sign_in("kiosk")
+    wait(browser).until(EC.url_contains("/loket/kiosk"))
+    assert "kiosk" in browser.find_element(By.TAG_NAME, "body").get_attribute("class")
+    answer_all()
+    wait(browser).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Terima kasih!"))
+    wait(browser).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Bagaimana pelayanan kami?"))
+    assert browser.current_url.endswith("/loket/kiosk")  # started over by itself (meta refresh)
+
+    db.session.rollback()
+    stored = db.session.scalars(select(Response).order_by(Response.id)).all()
+    assert [(r.verification, r.staff_id) for r in stored] == [(Verification.VERIFIED, officer.id)] * 2

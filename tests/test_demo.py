@@ -38,6 +38,14 @@ def test_seed_demo_builds_batanghari_deterministically(runner, app):
             assert check_nip(person.nip, person.asn_type, date(2026, 10, 31)).ok, person.nip
     # responses carry nine answers each, within the month asked for
     assert db.session.scalar(select(func.count()).select_from(Answer)) == 9 * first[0]
+    # counters with screens, a kiosk and a queue link: services delivered, most unanswered, verified responses
+    from feedback_app.models import ServiceDelivered, SurveyToken, Verification
+    services = dict(db.session.execute(select(ServiceDelivered.source, func.count())
+                                       .group_by(ServiceDelivered.source)).all())
+    assert services.keys() == {"screen", "queue", "kiosk"}
+    verified = db.session.scalar(select(func.count()).where(Response.verification == Verification.VERIFIED))
+    redeemed = db.session.scalar(select(func.count()).where(SurveyToken.response_id.is_not(None)))
+    assert 0 < verified == redeemed < sum(services.values())
     assert "nothing done" in runner.invoke(args=args).output  # never seeds twice
 
     db.session.remove()

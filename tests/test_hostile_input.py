@@ -42,7 +42,7 @@ HOOK_PARAMETERS = frozenset({"lang"})
 # Valid values for parameters, mixed with the hostile ones so that most requests get past the first check.
 VALID_QUERY = {"period": ["2026-Q3", "2026", "2026-07-01..2026-07-31"], "page": ["1"], "per_page": ["50"],
                "table": ["Unsur", "Petugas"], "lang": ["id", "en"], "kode": ["DKC-01"], "next": ["/dashboard/"],
-               "action": ["rating."], "q": ["a"]}
+               "action": ["rating."], "q": ["a"], "verification": ["all", "verified"]}
 VALID_FORM = {"staff": ["unknown"], "age": ["30"], "sex": ["L"], "decision": ["count", "exclude", "confirm"],
               "reason": ["alasan yang cukup panjang"], "lines": ["1", "2"], "element1": ["U1"], "quarter1": ["1"],
               "programme1": ["Program"], "responsible1": ["Kasubag"], "service_users": ["100"],
@@ -50,7 +50,8 @@ VALID_FORM = {"staff": ["unknown"], "age": ["30"], "sex": ["L"], "decision": ["c
               "username": ["kepala"], "password": ["salah"], "predikat_weight": ["0.5"], "citizen_weight": ["0.5"],
               "peer_weight": ["0"], "officer_elements": ["U6,U7"], "minimum": ["20"], "prior_weight": ["10"],
               "nip": ["x"], "category": ["ASN_BERPRESTASI"], "service": ["4"], "harmony": ["3"],
-              "collaboration": ["4"], "q1": ["3"], "q9": ["4"], "rating_id": ["1"]}
+              "collaboration": ["4"], "q1": ["3"], "q9": ["4"], "rating_id": ["1"], "mode": ["screen"],
+              "officer_verification": ["verified+roster", "verified"]}
 EXAMPLES_PER_ROLE = 60  # bounded: the exhaustive sweep above covers every parameter; this adds roles and text
 
 

@@ -45,17 +45,17 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
-        if request.endpoint == "public.submit" and request.view_args:
+        if request.endpoint in ("public.submit", "public.verified_submit") and request.view_args:
             from .public.views import rerender_after_csrf_failure
 
-            return rerender_after_csrf_failure(request.view_args["code"])
+            return rerender_after_csrf_failure(request.view_args["code"], request.view_args.get("survey_token"))
         return render_error(400)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         # A reason given with abort(400, description=...) is shown; Werkzeug's stock descriptions are not.
         reason = error.description if error.description != type(error).description else None
-        if error.code == 413 and request.endpoint == "public.submit":
+        if error.code == 413 and request.endpoint in ("public.submit", "public.verified_submit"):
             reason = str(SURVEY_TOO_LARGE)
         if wants_json():
             response = error_response(error.code or 500, reason)

@@ -80,7 +80,7 @@ def _refuse_nul() -> None:
     a 400 before any view runs. The survey form cleans its own fields (control characters are dropped there),
     so a citizen's answers are never lost to this."""
     values = [*(request.view_args or {}).values(), *request.args.keys(), *request.args.values()]
-    if request.method == "POST" and request.endpoint != "public.submit":
+    if request.method == "POST" and request.endpoint not in ("public.submit", "public.verified_submit"):
         values += [*request.form.keys(), *request.form.values()]
     if any(isinstance(v, str) and "\x00" in v for v in values):
         abort(400, description=_("The request contains a character that cannot be stored (NUL)."))

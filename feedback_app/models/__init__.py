@@ -1,4 +1,5 @@
 """All models, importable from one place (Alembic needs them loaded)."""
+from .attribution import CounterDevice, ServiceDelivered, SurveyToken
 from .base import Base, utcnow
 from .jobs import JobLatch, JobRun, OutboxMessage
 from .performance import (
@@ -18,3 +19,4 @@ __all__ = [
     "Role", "RollupDay", "RollupMonth", "RollupProfileDay", "RollupProfileMonth", "RollupState", "ServicePoint",
     "ServiceType", "Staff", "Unit", "User", "Verification", "service_point_service_types", "utcnow",
 ]
+__all__ += ["CounterDevice", "ServiceDelivered", "SurveyToken"]  # verified attribution (issue 11)

@@ -10,8 +10,8 @@ from sqlalchemy import func, insert, select, text
 
 from ..extensions import db
 from ..models import (
-    Answer, AsnType, DutyShift, FollowUpContact, OpeningHours, Question, Response, ServicePoint, ServiceType, Staff,
-    Unit, Verification,
+    Answer, AsnType, DutyShift, FollowUpContact, OpeningHours, Question, Response, ServiceDelivered, ServicePoint,
+    ServiceType, Staff, SurveyToken, Unit, Verification,
 )
 from . import clock
 from .clock import zone
@@ -59,6 +59,9 @@ AGENCIES = (
         ("BPD-02", "Loket BPHTB", ["BPHTB"], OFFICE, 3),
     ]),
 )
+# Counters with verified attribution in the demo: counter screens at Disdukcapil's first two counters, its queue
+# machine announcing the tickets of counters 3 and 4, and a kiosk at Puskesmas Muara Bulian's registration.
+ATTRIBUTED = {"DKC-01": "screen", "DKC-02": "screen", "DKC-03": "queue", "DKC-04": "queue", "PKM-MBL-01": "kiosk"}
 PUSKESMAS_COUNTERS = (
     ("01", "Pendaftaran", ["Pendaftaran pasien"], 8),
     ("02", "Poli Umum", ["Pemeriksaan umum"], 6),
@@ -218,6 +221,7 @@ def _seed_responses(rng, counters, questions, months, until, load_factor, tz_nam
         roster.setdefault(shift.service_point_id, []).append((shift.staff_id, shift.weekday, shift.starts, shift.ends))
         staff_effect.setdefault(shift.staff_id, rng.gauss(0, 0.25))
     response_rows, answer_rows, contact_rows = [], [], []
+    links = _Links(db.session.scalar(select(func.max(SurveyToken.id))) or 0)
     total = 0
     day = start
     while day <= until:
@@ -225,6 +229,9 @@ def _seed_responses(rng, counters, questions, months, until, load_factor, tz_nam
             hours = [(o, c) for w, o, c in ((h.weekday, h.opens, h.closes) for h in point.hours) if w == day.weekday()]
             if not hours:
                 continue
+            source = ATTRIBUTED.get(point.code)
+            served_today = [s for s, w, _, _ in roster.get(point.id, []) if w == day.weekday()]
+            verified_today = 0
             count = max(0, round(rng.gauss(load * load_factor, load * load_factor * 0.4)))
             for _ in range(count):
                 opens, closes = hours[0]
@@ -238,11 +245,16 @@ def _seed_responses(rng, counters, questions, months, until, load_factor, tz_nam
                 if rng.random() < 0.12:
                     comment = rng.choice(BAD_COMMENTS if level < 3.0 else GOOD_COMMENTS)
                 followup = comment is not None and level < 3.0 and rng.random() < 0.3
+                verification = Verification.ROSTER if staff_id else Verification.UNATTRIBUTED
+                if source and staff_id and rng.random() < 0.8:  # answered through the one-time link
+                    verification = Verification.VERIFIED
+                    links.add(rng, point, staff_id, source, day, local, next_id)
+                    verified_today += 1
                 response_rows.append({
                     "id": next_id, "idempotency_key": f"demo-{rng.getrandbits(96):024x}",
                     "questionnaire_id": questions[0].questionnaire_id, "service_point_id": point.id,
                     "unit_id": point.unit_id, "staff_id": staff_id,
-                    "verification": Verification.ROSTER if staff_id else Verification.UNATTRIBUTED,
+                    "verification": verification,
                     "submitted_at": local,
                     "locale": "en" if rng.random() < 0.03 else "id",
                     "service_type_id": rng.choice(point.service_types).id if rng.random() < 0.8 else None,
@@ -269,14 +281,58 @@ def _seed_responses(rng, counters, questions, months, until, load_factor, tz_nam
                                          "email": None, "consent_at": local})
                 next_id += 1
                 total += 1
+            if source and served_today:  # citizens served who did not answer: about a third answer
+                opens, closes = hours[0]
+                for _ in range(round(verified_today * rng.uniform(1.3, 2.3)) + rng.randint(0, 2)):
+                    minutes = rng.randint(opens.hour * 60 + opens.minute, closes.hour * 60 + closes.minute - 1)
+                    minted = datetime.combine(day, time(minutes // 60, minutes % 60), tz)
+                    links.add(rng, point, rng.choice(served_today), source, day, minted, None)
             if len(response_rows) >= 5000:
                 _flush(response_rows, answer_rows, contact_rows)
+                links.flush()
         day += timedelta(days=1)
     _flush(response_rows, answer_rows, contact_rows)
+    links.flush()
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT setval(pg_get_serial_sequence('responses', 'id'), "
-                                "(SELECT COALESCE(MAX(id), 1) FROM responses))"))
+        for table in ("responses", "survey_tokens", "services_delivered"):
+            db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
     return total
+
+
+class _Links:
+    """The demo's one-time links and the services delivered they stand for, inserted in bulk with fixed ids."""
+
+    def __init__(self, last_id: int) -> None:
+        self.next_id = last_id + 1
+        self.tokens: list[dict] = []
+        self.services: list[dict] = []
+        self.tickets: dict[tuple[int, date], int] = {}
+
+    def add(self, rng, point, staff_id: int, source: str, day: date, at: datetime, response_id: int | None) -> None:
+        """One service delivered; redeemed at `at` by `response_id`, or minted then and never answered."""
+        minted = at - timedelta(minutes=rng.randint(1, 20)) if response_id else at
+        ticket = None
+        if source == "queue":
+            number = self.tickets[(point.id, day)] = self.tickets.get((point.id, day), 0) + 1
+            ticket = f"{point.code[-1]}-{number:03d}"
+        self.tokens.append({"id": self.next_id, "token_hash": f"{rng.getrandbits(256):064x}",
+                            "service_point_id": point.id, "staff_id": staff_id, "device_id": None, "source": source,
+                            "minted_at": minted.replace(second=0, microsecond=0),
+                            "expires_at": minted + timedelta(hours=24),
+                            "redeemed_at": at if response_id else None, "response_id": response_id})
+        self.services.append({"id": self.next_id, "staff_id": staff_id, "service_point_id": point.id,
+                              "unit_id": point.unit_id, "day": day, "source": source, "ticket": ticket,
+                              "token_id": self.next_id})
+        self.next_id += 1
+
+    def flush(self) -> None:
+        """Insert what was gathered (after the responses the tokens point at)."""
+        if self.tokens:
+            db.session.execute(insert(SurveyToken.__table__), self.tokens)
+            db.session.execute(insert(ServiceDelivered.__table__), self.services)
+        self.tokens.clear()
+        self.services.clear()
 
 
 def _flush(response_rows: list, answer_rows: list, contact_rows: list) -> None:

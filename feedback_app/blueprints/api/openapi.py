@@ -13,6 +13,11 @@ NUMBER_OR_NULL = {"type": ["number", "null"]}
 SUMMARY_FIELDS = {"responses": {"type": "integer"}, "ikm": NUMBER_OR_NULL,
                   "grade": {"type": ["string", "null"], "enum": ["A", "B", "C", "D", None]},
                   "grade_label": {"type": ["string", "null"]}}
+SERVICE_FIELDS = {
+    "services_delivered": {"type": "integer", "description": "one-time links minted (screen, kiosk) and queue tickets"},
+    "verified_responses": {"type": "integer", "description": "counted responses given through a one-time link"},
+    "response_rate": {"type": ["number", "null"], "description": "verified_responses / services_delivered"},
+    "verified_share": {"type": ["number", "null"], "description": "verified responses / counted responses"}}
 ELEMENT = {"type": "object", "required": ["code", "name", "answers", "nrr", "value", "grade", "mark"],
            "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "answers": {"type": "integer"},
                           "nrr": {"type": "number"}, "value": {"type": "number"},
@@ -38,14 +43,16 @@ SCHEMAS = {
     "UnitElements": _envelope({"elements": {"type": "array", "items": {"$ref": "#/components/schemas/Element"}}},
                               ["elements"]),
     "UnitCounters": _envelope({"counters": {"type": "array", "items": {
-        "type": "object", "required": ["code", "name", "responses", "ikm", "grade", "grade_label"],
-        "properties": {"code": {"type": "string"}, "name": {"type": "string"}, **SUMMARY_FIELDS}}}}, ["counters"]),
+        "type": "object", "required": ["code", "name", "responses", "ikm", "grade", "grade_label", *SERVICE_FIELDS],
+        "properties": {"code": {"type": "string"}, "name": {"type": "string"}, **SUMMARY_FIELDS, **SERVICE_FIELDS}}}},
+        ["counters"]),
     "UnitOfficers": _envelope({"officers": {"type": "array", "items": {
-        "type": "object", "required": ["nip", "name", "responses", "score", "low", "high", "shrunk", "sufficient"],
+        "type": "object", "required": ["nip", "name", "responses", "score", "low", "high", "shrunk", "sufficient",
+                                       *SERVICE_FIELDS],
         "properties": {"nip": {"type": ["string", "null"], "description": "NIP, or the staff code of non-ASN staff"},
                        "name": {"type": "string"}, "responses": {"type": "integer"}, "score": NUMBER_OR_NULL,
                        "low": NUMBER_OR_NULL, "high": NUMBER_OR_NULL, "shrunk": NUMBER_OR_NULL,
-                       "sufficient": {"type": "boolean"}}}}}, ["officers"]),
+                       "sufficient": {"type": "boolean"}, **SERVICE_FIELDS}}}}, ["officers"]),
     "UnitResponses": _envelope({
         "page": {"type": "integer"}, "per_page": {"type": "integer", "maximum": 200}, "total": {"type": "integer"},
         "next": {"type": ["string", "null"]},
@@ -86,7 +93,7 @@ SCHEMAS = {
             "nip", "name", "unit_code", "unit", "position", "asn_type", "citizen_count", "citizen_score",
             "citizen_low", "citizen_high", "citizen_shrunk", "sufficient", "hasil_kerja", "perilaku_kerja",
             "predikat", "peer_score", "peer_count", "open_flags", "disciplinary", "combined_index", "nominations",
-            "formula_version"],
+            "formula_version", "services_delivered", "verified_responses", "response_rate"],
             "properties": {
                 "nip": {"type": "string"}, "name": {"type": "string"}, "unit_code": {"type": "string"},
                 "unit": {"type": "string"}, "position": {"type": "string"},
@@ -103,8 +110,25 @@ SCHEMAS = {
                     "category": {"type": "string"},
                     "status": {"type": "string", "enum": ["nominated", "confirmed", "rejected"]},
                     "rank": {"type": ["integer", "null"]}, "source": {"type": "string", "enum": ["rule", "hr"]}}}},
-                "formula_version": {"type": "integer"}}}}}},
+                "formula_version": {"type": "integer"},
+                "services_delivered": {"type": "integer"}, "verified_responses": {"type": "integer"},
+                "response_rate": NUMBER_OR_NULL}}}}},
 }
+
+SCHEMAS["QueueTicketRequest"] = {
+    "type": "object", "required": ["ticket", "officer_nip", "counter"],
+    "properties": {"ticket": {"type": "string", "maxLength": 40, "description": "the ticket number, e.g. A-017"},
+                   "officer_nip": {"type": "string", "description": "NIP of the officer who served (or a non-ASN "
+                                                                       "staff code); must be on the counter's roster"},
+                   "counter": {"type": "string", "description": "the counter's code, e.g. DKC-02"}}}
+SCHEMAS["QueueTicket"] = {
+    "type": "object",
+    "required": ["ticket", "counter", "officer_nip", "officer", "day", "url", "qr_png", "qr_svg", "expires_at"],
+    "properties": {"ticket": {"type": "string"}, "counter": {"type": "string"}, "officer_nip": {"type": "string"},
+                   "officer": {"type": "string"}, "day": {"type": "string", "format": "date"},
+                   "url": {"type": "string", "description": "the one-time survey link: one response, then it is used"},
+                   "qr_png": {"type": "string"}, "qr_svg": {"type": "string"},
+                   "expires_at": {"type": "string", "description": "UTC; SURVEY_TOKEN_TTL after the announcement"}}}
 
 CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}, "example": "DISDUKCAPIL"}
 PERIOD_PARAM = {"name": "period", "in": "query", "required": True, "schema": {"type": "string"},
@@ -117,9 +141,18 @@ ERRORS = {str(s): {"description": d, "content": {"application/json": {"schema": 
                              (404, "not_found", "Not in your scope or not there", "no unit NOPE in your scope"))}
 
 
+VERIFICATION_PARAM = {"name": "verification", "in": "query", "required": False,
+                      "schema": {"type": "string", "enum": ["all", "verified", "verified+roster", "roster",
+                                                            "unattributed"], "default": "all"},
+                      "description": "count only responses of this verification level: verified (a one-time link "
+                                     "from a counter screen, kiosk or queue ticket), roster (the poster, officer "
+                                     "from the roster), unattributed"}
+
+
 def _get(summary: str, schema: str, example: dict, extra_parameters: list | None = None) -> dict:
     return {"get": {
-        "summary": summary, "security": [{"bearer": []}], "parameters": [CODE, PERIOD_PARAM, *(extra_parameters or [])],
+        "summary": summary, "security": [{"bearer": []}],
+        "parameters": [CODE, PERIOD_PARAM, VERIFICATION_PARAM, *(extra_parameters or [])],
         "responses": {"200": {"description": "OK", "content": {"application/json": {
             "schema": {"$ref": f"#/components/schemas/{schema}"}, "example": example}}}, **ERRORS},
     }}
@@ -167,11 +200,15 @@ def document() -> dict:
             "/units/{code}/counters": _get("Per-counter figures", "UnitCounters", {
                 "unit": _UNIT, "period": _PERIOD, "counters": [{"code": "DKC-02", "name": "Loket 2 Perekaman KTP-el",
                                                                 "responses": 412, "ikm": 84.1, "grade": "B",
-                                                                "grade_label": "Baik"}]}),
+                                                                "grade_label": "Baik", "services_delivered": 950,
+                                                                "verified_responses": 301, "response_rate": 0.3168,
+                                                                "verified_share": 0.7306}]}),
             "/units/{code}/officers": _get("Officers' citizen scores", "UnitOfficers", {
                 "unit": _UNIT, "period": _PERIOD, "officers": [{"nip": "198703152010012002", "name": "Siti Rahmah",
                                                                 "responses": 96, "score": 86.2, "low": 83.9,
-                                                                "high": 88.5, "shrunk": 85.9, "sufficient": True}]}),
+                                                                "high": 88.5, "shrunk": 85.9, "sufficient": True,
+                                                                "services_delivered": 240, "verified_responses": 80,
+                                                                "response_rate": 0.3333, "verified_share": 0.8333}]}),
             "/units/{code}/responses": _get("Responses, a page at a time", "UnitResponses", {
                 "unit": _UNIT, "period": _PERIOD, "page": 1, "per_page": 1, "total": 1840,
                 "next": "/api/v1/units/DISDUKCAPIL/responses?period=2026-Q3&page=2&per_page=1",
@@ -202,9 +239,42 @@ def document() -> dict:
                         "open_flags": 0, "disciplinary": False, "combined_index": 92.95,
                         "nominations": [{"category": "PELAYAN_PUBLIK_TERBAIK", "status": "confirmed", "rank": 1,
                                          "source": "rule"}],
-                        "formula_version": 1}]},
+                        "formula_version": 1, "services_delivered": 240, "verified_responses": 80,
+                        "response_rate": 0.3333}]},
                 [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"},
                   "example": "2026-Q3"}]),
+            "/queue/tickets": {"post": {
+                "summary": "Announce a served queue ticket; get its one-time survey link and QR (PNG, SVG). The "
+                           "token's owner must see the counter's unit; the officer must be on that counter's "
+                           "roster today. Each ticket is one service delivered.",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/QueueTicketRequest"},
+                    "example": {"ticket": "A-017", "officer_nip": "198703152010012002", "counter": "DKC-02"}}}},
+                "responses": {
+                    "201": {"description": "Created", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/QueueTicket"},
+                        "example": {"ticket": "A-017", "counter": "DKC-02", "officer_nip": "198703152010012002",
+                                    "officer": "Siti Rahmah", "day": "2026-12-03",
+                                    "url": "https://skm.batangharikab.go.id/s/DKC-02/v/q9T0Lk2b1wXvYp4rZs8mNc3dAe5fGh7J",
+                                    "qr_png": "https://skm.batangharikab.go.id/s/DKC-02/v/q9T0Lk2b1wXvYp4rZs8mNc3dAe5fGh7J/qr.png",
+                                    "qr_svg": "https://skm.batangharikab.go.id/s/DKC-02/v/q9T0Lk2b1wXvYp4rZs8mNc3dAe5fGh7J/qr.svg",
+                                    "expires_at": "2026-12-04T02:15:00+00:00"}}}},
+                    **{str(s): {"description": d, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Error"},
+                        "example": {"error": {"status": s, "code": c, "message": m}}}}}
+                       for s, c, d, m in (
+                           (400, "bad_request", "Not a JSON object, or a bad ticket number",
+                            "'ticket' must be 1 to 40 letters, digits, spaces or . _ / -, e.g. A-017"),
+                           (401, "invalid_token", "Missing or bad token", "the token is unknown, revoked or malformed"),
+                           (404, "not_found", "No such counter in the token's scope",
+                            "no active counter 'DKC-99' in your scope"),
+                           (409, "conflict", "The ticket was already announced today at that counter",
+                            "ticket A-017 was already announced at counter DKC-02 today"),
+                           (422, "unprocessable", "The officer is unknown or not on the counter's roster",
+                            "officer 198703152010012002 (Siti Rahmah) is not on the roster of counter DKC-02 on "
+                            "Thursdays; the unit's roster must place them there first"))}},
+            }},
             "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OK"}}}},
         },
     }

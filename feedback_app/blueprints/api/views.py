@@ -6,12 +6,13 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import PerformancePeriod, Role, ServicePoint, Unit
-from ...services import audit, parsing, periods
+from ...services import audit, clock, parsing, periods
 from ...services.organisation import accounts
 from ...services.organisation.staff import staff_keys
 from ...services.performance import cycle, hr_export
-from ...services.reporting import dashboards, exports, reports, rollups
+from ...services.reporting import dashboards, delivered, exports, reports, rollups
 from ...services.reporting.scoring import round2
+from ...services.survey import attribution, queue
 from ...services.survey.counters import unit_ids_of
 from .. import params
 from . import bp
@@ -80,7 +81,24 @@ def _context(code: str):
     unit = _unit(code)
     period = _period()
     start, end = period.bounds_utc(current_app.config["TIMEZONE"])
-    return unit, period, reports.Scope(tuple(unit_ids_of(unit))), start, end
+    try:  # ?verification=verified, roster, verified+roster, unattributed or all (the default)
+        levels = reports.verification_levels(request.args.get("verification"))
+    except reports.BadVerification as error:
+        abort(400, description=str(error))
+    return unit, period, reports.Scope(tuple(unit_ids_of(unit)), verification=levels), start, end
+
+
+def _services(scope: reports.Scope, period: periods.Period) -> delivered.ServiceFigures:
+    return delivered.figures(scope, period.first, period.last, *period.bounds_utc(current_app.config["TIMEZONE"]))
+
+
+def _service_json(line: delivered.ServiceLine | None) -> dict:
+    """Services delivered, verified responses and the two ratios (None without a denominator)."""
+    if line is None:
+        return {"services_delivered": 0, "verified_responses": 0, "response_rate": None, "verified_share": None}
+    return {"services_delivered": line.services, "verified_responses": line.verified,
+            "response_rate": None if line.rate is None else round(line.rate, 4),
+            "verified_share": None if line.verified_share is None else round(line.verified_share, 4)}
 
 
 def _period_json(period: periods.Period) -> dict:
@@ -127,7 +145,9 @@ def unit_counters(code: str):
     unit, period, scope, start, end = _context(code)
     groups = reports.by_counter(scope, start, end, current_app.config["SKM_PRINTED_WEIGHT"], rollups.snapshot())
     points = {p.id: p for p in db.session.scalars(select(ServicePoint).where(ServicePoint.id.in_(list(groups) or [0])))}
-    rows = [{"code": points[i].code, "name": points[i].name, **_summary_json(s)} for i, s in groups.items()]
+    services = {line.key: line for line in _services(scope, period).counters}
+    rows = [{"code": points[i].code, "name": points[i].name, **_summary_json(s),
+             **_service_json(services.get(points[i].code))} for i, s in groups.items()]
     return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period),
                     "counters": sorted(rows, key=lambda r: r["code"])})
 
@@ -145,10 +165,11 @@ def unit_officers(code: str):
     rows = reports.overview(scope, start, end, policy.printed_weight, policy.officer_elements,
                             policy.officer_prior_weight, policy.officer_minimum, rollups.snapshot()).officers
     keys = staff_keys([r.staff_id for r in rows])
+    services = {line.key: line for line in _services(scope, period).officers}
     return jsonify({"unit": {"code": unit.code, "name": unit.name}, "period": _period_json(period), "officers": [
         {"nip": keys.get(r.staff_id), "name": r.name, "responses": r.score.count, "score": _number(r.score.mean),
          "low": _number(r.score.low), "high": _number(r.score.high), "shrunk": _number(r.score.shrunk),
-         "sufficient": r.score.sufficient} for r in rows]})
+         "sufficient": r.score.sufficient, **_service_json(services.get(str(r.staff_id)))} for r in rows]})
 
 
 @bp.get("/units/<code>/responses")
@@ -243,3 +264,32 @@ def hr_summaries(token: str):
         response = jsonify(body)
     response.set_etag(etag)  # the poller keeps it and sends If-None-Match; nothing is stored (Cache-Control no-store)
     return response
+
+
+@bp.post("/queue/tickets")
+def queue_ticket():
+    """A queue system announces a served ticket and gets a one-time survey link for it, with its QR as PNG and SVG
+    (to print on the ticket or show on the caller display); the ticket counts as one service delivered.
+
+    Example: POST /api/v1/queue/tickets {"ticket": "A-017", "officer_nip": "198703152010012002",
+                                          "counter": "DKC-02"}
+    -> 201 {"ticket": "A-017", "counter": "DKC-02", "officer_nip": "198703152010012002", "officer": "Siti Rahmah",
+            "day": "2026-12-03", "url": "https://skm.../s/DKC-02/v/<token>", "qr_png": ".../qr.png",
+            "qr_svg": ".../qr.svg", "expires_at": "2026-12-04T02:15:00+00:00"}
+    """
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, description='send a JSON object: {"ticket": "A-017", "officer_nip": "...", "counter": "DKC-02"}')
+    cfg = current_app.config
+    now = clock.now_utc()
+    try:
+        taken = queue.announce(g.api_user, accounts.visible_unit_ids(g.api_user), body.get("ticket"),
+                               body.get("officer_nip"), body.get("counter"), now, cfg["SURVEY_TOKEN_TTL"],
+                               clock.to_local(now, cfg["TIMEZONE"]).date())
+    except queue.QueueRefused as error:
+        abort(error.status, description=str(error))
+    url = attribution.survey_link(cfg["PUBLIC_BASE_URL"] or request.host_url, taken.point.code, taken.plain)
+    return jsonify({"ticket": taken.ticket, "counter": taken.point.code, "officer_nip": taken.staff.key,
+                    "officer": taken.staff.name, "day": taken.day.isoformat(), "url": url,
+                    "qr_png": url + "/qr.png", "qr_svg": url + "/qr.svg",
+                    "expires_at": taken.token.expires_at.isoformat()}), 201

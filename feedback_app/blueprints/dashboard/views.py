@@ -1,6 +1,8 @@
 """Dashboard routes: every query's scope comes from the signed-in user, never from the request."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -17,7 +19,7 @@ from ...services.organisation import accounts
 from ...services.organisation.staff import staff_keys
 from ...services.performance import appraisal, cycle
 from ...services.performance.appraisal import PerformanceError
-from ...services.reporting import dashboards, documents, exports, plans, reports, rollups
+from ...services.reporting import dashboards, delivered, documents, exports, plans, reports, rollups
 from ...services.reporting.scoring import minimum_sample
 from ...services.survey import followups
 from ...services.survey.counters import unit_ids_of
@@ -39,6 +41,21 @@ def _period() -> periods.Period:
         return periods.parse(token)
     except periods.PeriodError as error:
         abort(400, description=say(error))
+
+
+def _filtered(scope: reports.Scope) -> reports.Scope:
+    """The scope narrowed to the verification levels asked for (?verification=verified, roster, ...; default
+    all); an unknown value is a 400 with the choices."""
+    try:
+        levels = reports.verification_levels(request.args.get("verification"))
+    except reports.BadVerification as error:
+        abort(400, description=say(error))
+    return replace(scope, verification=levels)
+
+
+def _services(scope: reports.Scope, period: periods.Period) -> delivered.ServiceFigures:
+    """Services delivered, verified responses and the response rate of a page's scope and period."""
+    return delivered.figures(scope, period.first, period.last, *period.bounds_utc(current_app.config["TIMEZONE"]))
 
 
 def _refuse(target: str):
@@ -76,9 +93,10 @@ def home():
         return redirect(url_for(".officer", staff_id=current_user.staff_id, **request.args))
     if current_user.role in (Role.ADMIN, Role.HR):
         agencies = db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.name)).all()
-        board = dashboards.build(current_app.config["REGION_NAME"], reports.Scope(None), _period(), _policy(),
-                                 sub_units=agencies)
-        return render_template("dashboard/unit.html", board=board, unit=None)
+        period = _period()
+        scope = _filtered(reports.Scope(None))
+        board = dashboards.build(current_app.config["REGION_NAME"], scope, period, _policy(), sub_units=agencies)
+        return render_template("dashboard/unit.html", board=board, unit=None, services=_services(scope, period))
     abort(403)
 
 
@@ -88,13 +106,14 @@ def unit(code: str):
     """A unit and its sub-units: IKM, elements, counters, officers, sub-units and trend."""
     found = _unit_in_scope(_unit_by_code(code), f"unit:{code[:40]}")
     period = _period()
-    scope = reports.Scope(tuple(unit_ids_of(found)))
+    scope = _filtered(reports.Scope(tuple(unit_ids_of(found))))
     board = dashboards.build(found.name, scope, period, _policy(), sub_units=list(found.children))
     saved = plans.get_plan(found, period.token)
     minimum = minimum_sample(saved.service_users) if saved and saved.service_users else None
     waiting = followups.open_count(set(scope.unit_ids)) if current_user.role == Role.UNIT_HEAD else None
     return render_template("dashboard/unit.html", board=board, unit=found, minimum_sample=minimum,
-                           open_flags=_open_flags(scope, period), open_followups=waiting)
+                           open_flags=_open_flags(scope, period), open_followups=waiting,
+                           services=_services(scope, period))
 
 
 @bp.get("/counter/<code>")
@@ -103,10 +122,10 @@ def counter(code: str):
     """One counter: its IKM, elements, the officers who served there and its trend."""
     point = _counter_by_code(code)
     _unit_in_scope(point.unit if point else None, f"counter:{code[:40]}")
-    scope, period = reports.Scope((point.unit_id,), service_point_id=point.id), _period()
+    scope, period = _filtered(reports.Scope((point.unit_id,), service_point_id=point.id)), _period()
     board = dashboards.build(point.name, scope, period, _policy())
     return render_template("dashboard/unit.html", board=board, unit=point.unit, counter=point,
-                           open_flags=_open_flags(scope, period))
+                           open_flags=_open_flags(scope, period), services=_services(scope, period))
 
 
 def _open_flags(scope: reports.Scope, period: periods.Period) -> int | None:
@@ -128,8 +147,10 @@ def officer(staff_id: int):
         _unit_in_scope(person.unit if person else None, f"staff:{staff_id}")
     visible = accounts.visible_unit_ids(current_user)  # a unit head sees what was answered at their counters
     unit_ids = tuple(visible) if current_user.role == Role.UNIT_HEAD else None
-    board = dashboards.build(person.name, reports.Scope(unit_ids, staff_id=person.id), _period(), _policy())
-    return render_template("dashboard/unit.html", board=board, unit=person.unit, person=person)
+    scope, period = _filtered(reports.Scope(unit_ids, staff_id=person.id)), _period()
+    board = dashboards.build(person.name, scope, period, _policy())
+    return render_template("dashboard/unit.html", board=board, unit=person.unit, person=person,
+                           services=_services(scope, period))
 
 
 @bp.get("/<kind>/<code>/comments")
@@ -195,11 +216,11 @@ def _scope_of(kind: str, code: str) -> tuple[reports.Scope, str, Unit | None, Se
     """The scope of a unit or counter page, checked against the signed-in user."""
     if kind == "unit":
         found = _unit_in_scope(_unit_by_code(code), f"unit:{code[:40]}")
-        return reports.Scope(tuple(unit_ids_of(found))), found.name, found, None
+        return _filtered(reports.Scope(tuple(unit_ids_of(found)))), found.name, found, None
     if kind == "counter":
         point = _counter_by_code(code)
         _unit_in_scope(point.unit if point else None, f"counter:{code[:40]}")
-        return reports.Scope((point.unit_id,), service_point_id=point.id), point.name, point.unit, point
+        return _filtered(reports.Scope((point.unit_id,), service_point_id=point.id)), point.name, point.unit, point
     abort(404)
 
 

@@ -14,7 +14,7 @@ from ...extensions import db, limiter
 from ...models import Unit
 from ...services import clock, parsing, periods
 from ...services.reporting import dashboards
-from ...services.survey import counters, qr, responses, survey
+from ...services.survey import attribution, counters, qr, responses, survey
 from .. import say
 from . import bp
 from .messages import EDUCATION_LABELS, ERRORS, OCCUPATION_LABELS, SEX_LABELS
@@ -48,12 +48,17 @@ _SLOTS = (Markup("<@csrf@>"), Markup("<@rt@>"), Markup("<@idem@>"))
 _pages = counters.TTLCache()
 
 
-def _render_survey(context, questionnaire, values=None, errors=None, status=200, idem=None) -> Response:
-    """Draw the survey page, with the citizen's earlier values and error messages when there are some."""
+def _render_survey(context, questionnaire, values=None, errors=None, status=200, idem=None, verified=None,
+                   action=None, kiosk=False) -> Response:
+    """Draw the survey page, with the citizen's earlier values and error messages when there are some. A page for
+    a one-time token (`verified`, its TokenView) names the officer instead of asking, and posts to `action`."""
     cfg = current_app.config
     locale = str(get_locale())
     local = clock.to_local(clock.now_utc(), cfg["TIMEZONE"])
-    staff, preselected = context.staff_choices(local, timedelta(minutes=cfg["DUTY_GRACE_MINUTES"]))
+    if verified is not None:
+        staff, preselected = [], None
+    else:
+        staff, preselected = context.staff_choices(local, timedelta(minutes=cfg["DUTY_GRACE_MINUTES"]))
     tokens = (
         generate_csrf(),
         survey.make_render_token(cfg["SECRET_KEY"], context, questionnaire.id),
@@ -69,9 +74,11 @@ def _render_survey(context, questionnaire, values=None, errors=None, status=200,
             errors={field: str(ERRORS[code]) for field, code in errors.items()},
             csrf=slots[0], render_token=slots[1], idem=slots[2],
             sex_labels=SEX_LABELS, education_labels=EDUCATION_LABELS, occupation_labels=OCCUPATION_LABELS,
+            verified=verified, action=action or url_for("public.submit", code=context.code), kiosk=kiosk,
+            idle_seconds=int(cfg["KIOSK_IDLE_SECONDS"]),
         )
 
-    if values is None and errors is None:
+    if values is None and errors is None and verified is None:
         key = (context.service_point_id, questionnaire.id, locale, tuple(s.id for s in staff), preselected)
         html = _pages.get(key, cfg["SURVEY_CONTEXT_TTL"], lambda: render(_SLOTS, {}, {}))
         for slot, token in zip(_SLOTS, tokens):
@@ -130,11 +137,111 @@ def submit(code: str):
     return redirect(url_for(".thanks", code=context.code, lang=lang), code=303)
 
 
-def rerender_after_csrf_failure(code: str) -> Response:
+def _token_refused(context, error: attribution.TokenRefused) -> Response:
+    """A survey link that cannot take an answer: the reason, in the citizen's language; nothing is stored."""
+    page = render_template("public/token_refused.html", ctx=context, reason=say(error))
+    response = make_response(page, error.status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/s/<code>/v/<survey_token>")
+@limiter.limit(lambda: current_app.config["SURVEY_RATE_LIMIT_PAGE"])
+def verified_survey(code: str, survey_token: str):
+    """The survey behind a one-time link (counter screen, kiosk, queue ticket): the officer comes from the link."""
+    context = _context(code)
+    try:
+        token = attribution.check(survey_token, context.service_point_id, clock.now_utc())
+    except attribution.TokenRefused as error:
+        return _token_refused(context, error)
+    return _render_survey(context, context.questionnaire, verified=token,
+                          action=url_for(".verified_submit", code=context.code, survey_token=survey_token))
+
+
+@bp.post("/s/<code>/v/<survey_token>")
+@limiter.limit(_client_limit)
+@limiter.limit(_counter_limit, key_func=_counter_key)
+def verified_submit(code: str, survey_token: str):
+    """Check and store a survey given through a one-time link; the link is redeemed with the response, once."""
+    cfg = current_app.config
+    context = _context(code)
+    now = clock.now_utc()
+    try:
+        token = attribution.check(survey_token, context.service_point_id, now)
+    except attribution.TokenUsed as error:
+        return _token_refused(context, error) if not _is_retry(survey_token) else _thanks_redirect(context, None)
+    except attribution.TokenRefused as error:
+        return _token_refused(context, error)
+    render = survey.read_render_token(
+        cfg["SECRET_KEY"], request.form.get("rt", ""), context, cfg["SURVEY_MAX_AGE_SECONDS"], time.time()
+    )
+    questionnaire = context.questionnaire
+    if render.questionnaire_id != questionnaire.id:
+        questionnaire = counters.load_questionnaire(render.questionnaire_id) or questionnaire
+    local = clock.to_local(now, cfg["TIMEZONE"])
+    checked = survey.check_submission(request.form, context, questionnaire, set(), render, cfg["SURVEY_MIN_SECONDS"],
+                                      str(get_locale()), verified_staff_id=token.staff_id)
+    action = url_for(".verified_submit", code=context.code, survey_token=survey_token)
+    if checked.submission is None:
+        return _render_survey(context, questionnaire, checked.values, checked.errors, status=422, verified=token,
+                              action=action, kiosk=token.source == "kiosk")
+    try:
+        responses.store_verified(
+            checked.submission, context, survey_token, now,
+            responses.client_fingerprint(cfg["SECRET_KEY"], request.remote_addr),
+            outside_hours=bool(context.hours) and not context.is_open(local),
+        )
+    except attribution.TokenRefused as error:
+        return _token_refused(context, error)
+    if token.source == "kiosk":
+        return redirect(url_for("counter.kiosk_thanks"), code=303)
+    return _thanks_redirect(context, checked.submission.locale)
+
+
+def _is_retry(survey_token: str) -> bool:
+    """A resend of a form whose response is stored already (same idempotency key, same token)."""
+    key = request.form.get("idem", "")
+    return bool(key) and responses.stored_for_token(survey_token, key)
+
+
+def _thanks_redirect(context, locale: str | None) -> Response:
+    cfg = current_app.config
+    lang = locale if locale and locale != cfg["BABEL_DEFAULT_LOCALE"] else None  # thank in the language of the form
+    return redirect(url_for(".thanks", code=context.code, lang=lang), code=303)
+
+
+@bp.get("/s/<code>/v/<survey_token>/qr.<fmt>")
+def verified_qr(code: str, survey_token: str, fmt: str):
+    """The QR of a one-time link (printed on a queue ticket or shown on a caller display), while it is unused."""
+    context = _context(code)
+    if fmt not in ("png", "svg"):
+        abort(404)
+    try:
+        attribution.check(survey_token, context.service_point_id, clock.now_utc())
+    except attribution.TokenRefused:
+        abort(404)
+    base = current_app.config["PUBLIC_BASE_URL"] or request.host_url
+    url = attribution.survey_link(base, context.code, survey_token)
+    body, mimetype = (qr.qr_png(url), "image/png") if fmt == "png" else (qr.qr_svg(url), "image/svg+xml")
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def rerender_after_csrf_failure(code: str, survey_token: str | None = None) -> Response:
     """A submit whose CSRF token failed: nothing is stored; the page returns with the answers kept."""
     context = _context(code)
     values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "website", "rt")}
-    return _render_survey(context, context.questionnaire, values, {"form": "session_expired"}, status=400)
+    if survey_token is None:
+        return _render_survey(context, context.questionnaire, values, {"form": "session_expired"}, status=400)
+    try:
+        token = attribution.check(survey_token, context.service_point_id, clock.now_utc())
+    except attribution.TokenRefused as error:
+        return _token_refused(context, error)
+    return _render_survey(context, context.questionnaire, values, {"form": "session_expired"}, status=400,
+                          verified=token, kiosk=token.source == "kiosk",
+                          action=url_for(".verified_submit", code=context.code, survey_token=survey_token))
 
 
 @bp.get("/privasi")

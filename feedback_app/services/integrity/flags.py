@@ -18,7 +18,8 @@ from ..reporting import aggregates, rollups
 from ..reporting.reports import PageOutOfRange, Scope, conditions_for
 
 # raised on submit (survey, responses), then by the scheduled scan below
-FLAGS = ("too_fast", "honeypot", "bad_token", "stale_form", "outside_hours", "burst_officer", "burst_device")
+FLAGS = ("too_fast", "honeypot", "bad_token", "stale_form", "outside_hours", "burst_officer", "burst_device",
+         "staff_ignored")  # staff_ignored: a one-time link's form carried a staff field (services/survey/responses)
 DECISIONS = ("count", "exclude")
 # written with the literal '' so that both databases match it to the partial index ix_responses_flagged
 FLAGGED = Response.integrity_flags != literal_column("''")

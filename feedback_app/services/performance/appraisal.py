@@ -60,6 +60,9 @@ def predikat(hasil_kerja: str, perilaku: str) -> str:
 WEIGHTS = ("predikat_weight", "citizen_weight", "peer_weight")
 
 
+OFFICER_VERIFICATION = {"verified+roster": ("verified", "roster"), "verified": ("verified",)}
+
+
 def validate_formula(settings: dict) -> dict:
     """A complete, checked formula: three weights in [0, 1] summing to 1, officer elements among U1..U9, a
     positive minimum count and a non-negative prior weight. Raises PerformanceError saying what is wrong."""
@@ -88,6 +91,10 @@ def validate_formula(settings: dict) -> dict:
         raise PerformanceError(N_("minimum and prior_weight must be numbers")) from None
     if clean["minimum"] < 1 or clean["prior_weight"] < 0:
         raise PerformanceError(N_("the minimum must be at least 1 and the prior weight not negative"))
+    # which citizen responses make the officer score: verified (one-time links) and roster, or verified only
+    clean["officer_verification"] = settings.get("officer_verification") or "verified+roster"
+    if clean["officer_verification"] not in OFFICER_VERIFICATION:
+        raise PerformanceError(N_("the officer score counts 'verified+roster' or 'verified' responses"))
     return clean
 
 
@@ -98,7 +105,8 @@ def current_formula(cfg) -> Formula:
     if newest is None:
         settings = validate_formula({**cfg["PERFORMANCE_FORMULA"], "officer_elements": list(cfg["OFFICER_ELEMENTS"]),
                                      "minimum": cfg["OFFICER_MIN_RESPONSES"],
-                                     "prior_weight": cfg["OFFICER_PRIOR_WEIGHT"]})
+                                     "prior_weight": cfg["OFFICER_PRIOR_WEIGHT"],
+                                     "officer_verification": cfg["OFFICER_SCORE_VERIFICATION"]})
         newest = Formula(version=1, settings=settings, note="from the settings")
         db.session.add(newest)
         db.session.flush()

@@ -17,7 +17,7 @@ from ..clock import now_utc, to_local
 from ..integrity import flags
 from ..messages import N_
 from ..organisation.nip import appointment_month
-from ..reporting import reports, rollups
+from ..reporting import delivered, reports, rollups
 from ..reporting.scoring import OfficerScore, officer_score
 from . import awards
 from .appraisal import ASN_TYPES, PerformanceError, apply, compute, current_formula, validate_formula
@@ -154,7 +154,11 @@ def _citizen_basis(period_row: PerformancePeriod, cfg, formula: dict, unit_ids) 
     start, end = as_period(period_row).bounds_utc(cfg["TIMEZONE"])
     snap = rollups.snapshot()
     scope = reports.Scope(None)
-    totals = reports.officer_totals(scope, start, end, tuple(formula["officer_elements"]), snap)
+    # a formula counting verified responses only reads them from the responses (the rollups keep no level);
+    # verified+roster is every attributed response, which the rollups hold
+    verified_only = formula.get("officer_verification") == "verified"
+    officers = reports.Scope(None, verification=("verified",)) if verified_only else scope
+    totals = reports.officer_totals(officers, start, end, tuple(formula["officer_elements"]), snap)
     units = reports.by_unit_tree(scope, {u: [u] for u in unit_ids}, start, end, bool(cfg["SKM_PRINTED_WEIGHT"]),
                                  snap)
     return totals, {u: reports.shrink_target(summary) for u, summary in units.items()}
@@ -175,6 +179,7 @@ def summary_inputs(period_row: PerformancePeriod, cfg, formula: dict) -> dict[in
         select(Response.staff_id, func.count()).where(*reports.conditions_for(reports.Scope(None), start, end, True),
                                                       *flags.OPEN_FLAG)
         .group_by(Response.staff_id)).all())
+    services = delivered.per_officer(period.first, period.last, start, end)
     staff = db.session.scalars(select(Staff).where(
         Staff.asn_type.in_(ASN_TYPES), Staff.active.is_(True) | Staff.id.in_(list(ratings) or [0]))
         .order_by(Staff.id)).all()
@@ -194,6 +199,8 @@ def summary_inputs(period_row: PerformancePeriod, cfg, formula: dict) -> dict[in
             "open_flags": int(open_flags.get(person.id, 0)),
             "disciplinary": bool(person.disciplinary_note),
             "service_years": _service_years(person, period.last),
+            # services delivered (one-time links, kiosk sessions, queue tickets) and verified responses counted
+            "services": dict(zip(("delivered", "verified"), services.get(person.id, (0, 0)))),
         }
     return result
 

@@ -19,7 +19,8 @@ from .appraisal import LEVEL_LABELS
 HEADERS = ("NIP", "Nama", "Unit kerja", "Jabatan", "Jenis ASN", "Jumlah responden", "Skor warga",
            "Batas bawah 95%", "Batas atas 95%", "Skor warga disesuaikan", "Data cukup", "Hasil kerja",
            "Perilaku kerja", "Predikat", "Skor rekan", "Jumlah rekan", "Respons bertanda belum ditinjau",
-           "Catatan disiplin", "Indeks gabungan", "Nominasi", "Versi rumus")
+           "Catatan disiplin", "Indeks gabungan", "Nominasi", "Versi rumus", "Layanan diberikan",
+           "Respons terverifikasi", "Tingkat respons")
 TEXT_COLUMNS = frozenset({0})
 STATUS = {"nominated": "diusulkan", "confirmed": "dikukuhkan", "rejected": "ditolak"}
 
@@ -56,7 +57,17 @@ def records(period: PerformancePeriod) -> list[dict]:
         "peer_score": _two(s.peer_score), "peer_count": s.peer_n, "open_flags": s.open_flags,
         "disciplinary": s.disciplinary, "combined_index": _two(s.combined_index),
         "nominations": nominated.get(s.staff_id, []), "formula_version": s.formula_version,
+        **_services(s.inputs),
     } for s, staff, unit in rows]
+
+
+def _services(inputs: dict) -> dict:
+    """Services delivered, verified responses and their ratio, as frozen in the summary's inputs (0 and None for
+    a summary closed before services were counted)."""
+    found = (inputs or {}).get("services") or {}
+    services, verified = int(found.get("delivered", 0)), int(found.get("verified", 0))
+    return {"services_delivered": services, "verified_responses": verified,
+            "response_rate": round(verified / services, 4) if services else None}
 
 
 def table_rows(items: list[dict]) -> list[tuple]:
@@ -67,7 +78,7 @@ def table_rows(items: list[dict]) -> list[tuple]:
         LEVEL_LABELS.get(r["hasil_kerja"], ""), LEVEL_LABELS.get(r["perilaku_kerja"], ""), r["predikat"] or "",
         r["peer_score"], r["peer_count"], r["open_flags"], "ada" if r["disciplinary"] else "tidak ada",
         r["combined_index"], "; ".join(f"{n['category']} ({STATUS[n['status']]})" for n in r["nominations"]),
-        r["formula_version"],
+        r["formula_version"], r["services_delivered"], r["verified_responses"], r["response_rate"],
     ) for r in items]
 
 

@@ -21,6 +21,22 @@ from . import aggregates, rollups
 from .scoring import ElementTotal, Grade, OfficerScore, grade, officer_score, skm_index
 
 DEFAULT_OFFICER_ELEMENTS = ("U6", "U7")
+# The ?verification= filter of dashboards, reports, exports and the API: a name and the levels it keeps.
+VERIFICATION_FILTERS = {"all": None, "verified": ("verified",), "roster": ("roster",),
+                        "verified+roster": ("verified", "roster"), "unattributed": ("unattributed",)}
+
+
+class BadVerification(Refusal):
+    """A ?verification= value that is not one of VERIFICATION_FILTERS."""
+
+
+def verification_levels(raw: str | None) -> tuple[str, ...] | None:
+    """The levels a ?verification= value keeps (None: all); an unknown value is a BadVerification."""
+    if raw in (None, ""):
+        return None
+    if raw not in VERIFICATION_FILTERS:
+        raise BadVerification(N_("verification must be one of %(names)s"), names=", ".join(VERIFICATION_FILTERS))
+    return VERIFICATION_FILTERS[raw]
 
 
 @dataclass(frozen=True)
@@ -30,10 +46,16 @@ class Scope:
     unit_ids: tuple[int, ...] | None
     service_point_id: int | None = None
     staff_id: int | None = None
+    # Only responses of these verification levels (None: all). The rollups keep no verification level, so a scope
+    # with one is always read from the responses themselves (_totals, summaries).
+    verification: tuple[str, ...] | None = None
 
     def conditions(self, table) -> list:
-        """WHERE conditions on any table with unit_id, service_point_id and staff_id columns (responses, rollups)."""
+        """WHERE conditions on any table with unit_id, service_point_id and staff_id columns (responses, rollups);
+        the verification level applies to tables that have one (responses)."""
         conditions = []
+        if self.verification is not None and hasattr(table, "verification"):
+            conditions.append(table.verification.in_(self.verification))
         if self.unit_ids is not None:
             conditions.append(table.unit_id.in_(self.unit_ids))
         if self.service_point_id is not None:
@@ -131,7 +153,7 @@ def _totals(scope: Scope, start: datetime, end: datetime, group, rollup: rollups
     names = group if isinstance(group, tuple) else (group,) if group in _ROLLUP_KEYS else ()
     profile = group == "profile" or group in aggregates.PROFILE_DIMENSIONS
     days = aggregates.whole_days(start, end, rollup.timezone) if rollup else None
-    usable = (days is not None
+    usable = (days is not None and scope.verification is None
               and ("staff" not in names or rollup.officer_elements == ",".join(officer_elements))
               and not (profile and scope.staff_id is not None))  # profile rollups are not kept per officer
     if usable:
@@ -217,7 +239,7 @@ def summaries(scope: Scope, spans: list[tuple[date, date]], tz_name: str, printe
     def whole_months(first: date, last: date) -> bool:
         return first.day == 1 and (last + timedelta(days=1)).day == 1
 
-    if (rollup is None or rollup.timezone != tz_name or not spans
+    if (rollup is None or rollup.timezone != tz_name or not spans or scope.verification is not None
             or not all(whole_months(*span) for span in spans)):
         result = []
         for first, last in spans:

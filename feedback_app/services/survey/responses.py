@@ -10,12 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from ...extensions import db
-from ...models import Answer, FollowUpContact, Response, Verification
+from ...models import Answer, FollowUpContact, Response, SurveyToken, Verification
+from . import attribution
 from .counters import CounterContext
 from .survey import Submission
+
+# Flags that point at automation (or at a tampered form) keep the response out of the scores until someone reviews it.
+EXCLUDING_FLAGS = ("too_fast", "honeypot", "bad_token", "staff_ignored")
 
 
 def client_fingerprint(secret: str, address: str | None) -> str | None:
@@ -84,11 +88,13 @@ def _insert_statements(dialect) -> _Statements:
     )
 
 
-def store_submission(
-    submission: Submission, context: CounterContext, submitted_at: datetime, client_hash: str | None,
-    outside_hours: bool = False,
-) -> Stored:
-    """Store a response and its answers in one transaction; a repeated idempotency key stores nothing new."""
+def _response_row(submission: Submission, context: CounterContext, submitted_at: datetime, client_hash: str | None,
+                  outside_hours: bool, verified: bool = False) -> dict:
+    """The responses row of a checked submission (without its id and review columns)."""
+    if verified:
+        level = Verification.VERIFIED
+    else:
+        level = Verification.ROSTER if submission.staff_id else Verification.UNATTRIBUTED
     flags = list(submission.flags)
     if outside_hours:
         flags.append("outside_hours")
@@ -98,7 +104,7 @@ def store_submission(
         "service_point_id": context.service_point_id,
         "unit_id": context.unit_id,
         "staff_id": submission.staff_id,
-        "verification": Verification.ROSTER if submission.staff_id else Verification.UNATTRIBUTED,
+        "verification": level,
         "submitted_at": submitted_at,
         "locale": submission.locale,
         "service_type_id": submission.service_type_id,
@@ -109,11 +115,19 @@ def store_submission(
         "comment": submission.comment,
         "followup_requested": submission.followup_requested,
         "integrity_flags": " ".join(flags),
-        # Flags that point at automation keep the response out of the scores until someone reviews it.
-        "excluded": any(f in ("too_fast", "honeypot", "bad_token") for f in flags),
+        "excluded": any(f in EXCLUDING_FLAGS for f in flags),
         "render_seconds": submission.render_seconds,
         "client_hash": client_hash,
     }
+    return row
+
+
+def store_submission(
+    submission: Submission, context: CounterContext, submitted_at: datetime, client_hash: str | None,
+    outside_hours: bool = False,
+) -> Stored:
+    """Store a response and its answers in one transaction; a repeated idempotency key stores nothing new."""
+    row = _response_row(submission, context, submitted_at, client_hash, outside_hours)
     statements = _insert_statements(db.engine.dialect)
     response_params = statements.response.params(row)
     answers = [{"response_id": 0, "question_id": q, "value": v} for q, v in submission.answers.items()]
@@ -147,6 +161,70 @@ def store_submission(
         db.session.rollback()
         return Stored(existing, False)
     return Stored(response_id, True)
+
+
+def store_verified(
+    submission: Submission, context: CounterContext, plain_token: str, submitted_at: datetime,
+    client_hash: str | None, outside_hours: bool = False,
+) -> Stored:
+    """Store a response given through a one-time token: the token is redeemed by a conditional UPDATE in the same
+    transaction as the response, so under any number of concurrent submits exactly one response is stored for it
+    (the others get TokenUsed and store nothing); a resend of the stored form (same idempotency key) is answered
+    as the retry it is."""
+    row = _response_row(submission, context, submitted_at, client_hash, outside_hours, verified=True)
+    answers = [{"question_id": q, "value": v} for q, v in submission.answers.items()]
+    redeem = attribution.redeem_condition(plain_token, context.service_point_id, submitted_at)
+    try:
+        with write_lock(db.engine), db.engine.begin() as connection:
+            if connection.execute(redeem).rowcount != 1:
+                raise _NotRedeemed()
+            response_id = connection.execute(
+                insert(Response.__table__).values(row).returning(Response.__table__.c.id)).scalar_one()
+            connection.execute(insert(Answer.__table__), [{"response_id": response_id, **a} for a in answers])
+            if submission.followup_requested:
+                connection.execute(insert(FollowUpContact.__table__).values(
+                    response_id=response_id, phone=submission.phone, email=submission.email, consent_at=submitted_at))
+            connection.execute(update(SurveyToken.__table__)
+                               .where(SurveyToken.__table__.c.token_hash == attribution.token_hash(plain_token))
+                               .values(response_id=response_id))
+    except _NotRedeemed:
+        return _not_redeemed(plain_token, submission.idempotency_key, context.service_point_id, submitted_at)
+    return Stored(response_id, True)
+
+
+def stored_for_token(plain_token: str, idempotency_key: str) -> bool:
+    """Whether this token's response was stored from the form with this idempotency key (a resend)."""
+    found = db.session.execute(
+        select(Response.id).join(SurveyToken, SurveyToken.response_id == Response.id)
+        .where(Response.idempotency_key == idempotency_key[:64],
+               SurveyToken.token_hash == attribution.token_hash(plain_token))
+    ).scalar()
+    db.session.rollback()
+    return found is not None
+
+
+def _not_redeemed(plain_token: str, idempotency_key: str, service_point_id: int, now: datetime) -> Stored:
+    """Why a token could not be redeemed: a resend of the form already stored with it (the earlier response), or
+    a TokenRefused saying it is unknown, used or expired. Read on a connection of its own, outside any session."""
+    tokens = SurveyToken.__table__
+    with db.engine.connect() as connection:
+        row = connection.execute(
+            select(tokens.c.service_point_id, tokens.c.redeemed_at, tokens.c.expires_at, Response.__table__.c.id,
+                   Response.__table__.c.idempotency_key)
+            .select_from(tokens.outerjoin(Response.__table__, Response.__table__.c.id == tokens.c.response_id))
+            .where(tokens.c.token_hash == attribution.token_hash(plain_token))
+        ).first()
+    if row is None or row.service_point_id != service_point_id:
+        raise attribution.TokenUnknown(attribution.INVALID)
+    if row.redeemed_at is not None:
+        if row.id is not None and row.idempotency_key == idempotency_key:
+            return Stored(row.id, False)
+        raise attribution.TokenUsed(attribution.USED)
+    raise attribution.TokenExpired(attribution.EXPIRED)
+
+
+class _NotRedeemed(Exception):
+    """The conditional UPDATE changed no row: the token was used, expired or is not this counter's."""
 
 
 _lock_files = threading.local()

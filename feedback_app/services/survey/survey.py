@@ -99,9 +99,11 @@ class Checked:
 
 def check_submission(
     form, context: CounterContext, questionnaire: QuestionnaireView, eligible_staff: set[int],
-    render: RenderInfo, min_seconds: float, locale: str,
+    render: RenderInfo, min_seconds: float, locale: str, verified_staff_id: int | None = None,
 ) -> Checked:
-    """Validate a submitted survey form; every error is a code per field, every valid value is kept."""
+    """Validate a submitted survey form; every error is a code per field, every valid value is kept. With a one-time
+    token (verified_staff_id) the officer comes from the token: a staff field, which that page never shows, is
+    ignored and flagged."""
     errors: dict[str, str] = {}
     values: dict[str, str] = {}
 
@@ -127,7 +129,10 @@ def check_submission(
 
     staff_raw = text("staff", 12)
     staff_id: int | None = None
-    if staff_raw and staff_raw != UNKNOWN_STAFF:
+    tampered = False
+    if verified_staff_id is not None:
+        staff_id, tampered = verified_staff_id, bool(staff_raw)
+    elif staff_raw and staff_raw != UNKNOWN_STAFF:
         if parsing.identifier(staff_raw) in eligible_staff:
             staff_id = parsing.identifier(staff_raw)
         else:
@@ -194,6 +199,8 @@ def check_submission(
         flags.append("too_fast")
     if form.get("website"):
         flags.append("honeypot")
+    if tampered:
+        flags.append("staff_ignored")
     submission = Submission(
         idempotency_key=key, questionnaire_id=questionnaire.id, answers=answers, staff_id=staff_id,
         service_type_id=service_type_id, sex=sex, age=age, education=education, occupation=occupation,
