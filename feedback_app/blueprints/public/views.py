@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ...extensions import db, limiter
 from ...models import Unit
 from ...services import clock, parsing, periods
+from ...services.integrity import on_submit
 from ...services.reporting import dashboards
 from ...services.survey import counters, qr, responses, survey
 from .. import say
@@ -118,14 +119,12 @@ def submit(code: str):
     local = clock.to_local(now, cfg["TIMEZONE"])
     eligible = {s.id for s in context.rostered_on(local)}
     checked = survey.check_submission(
-        request.form, context, questionnaire, eligible, render, cfg["SURVEY_MIN_SECONDS"], str(get_locale())
+        request.form, context, questionnaire, eligible, render, on_submit.speed_rules(cfg), str(get_locale())
     )
     if checked.submission is None:
         return _render_survey(context, questionnaire, checked.values, checked.errors, status=422)
-    responses.store_submission(
-        checked.submission, context, now, responses.client_fingerprint(cfg["SECRET_KEY"], request.remote_addr),
-        outside_hours=bool(context.hours) and not context.is_open(local),
-    )
+    device = on_submit.device_hash(cfg["SECRET_KEY"], request.remote_addr, request.user_agent.string, local.date())
+    responses.store_submission(checked.submission, context, now, device)
     locale = checked.submission.locale
     lang = locale if locale != cfg["BABEL_DEFAULT_LOCALE"] else None  # thank in the language of the form
     return redirect(url_for(".thanks", code=context.code, lang=lang), code=303)

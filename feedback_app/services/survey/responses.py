@@ -14,12 +14,14 @@ from sqlalchemy import insert, select
 
 from ...extensions import db
 from ...models import Answer, FollowUpContact, Response, Verification
+from ..integrity import rules
 from .counters import CounterContext
 from .survey import Submission
 
 
 def client_fingerprint(secret: str, address: str | None) -> str | None:
-    """A keyed hash of the client address: lets integrity checks spot bursts without storing the address."""
+    """A keyed hash of the client address (sign-in throttling's audit rows); responses keep a daily-rotating
+    device hash instead (services/integrity/on_submit.device_hash)."""
     if not address:
         return None
     return hmac.new(secret.encode(), address.encode(), hashlib.sha256).hexdigest()[:16]
@@ -86,12 +88,9 @@ def _insert_statements(dialect) -> _Statements:
 
 def store_submission(
     submission: Submission, context: CounterContext, submitted_at: datetime, client_hash: str | None,
-    outside_hours: bool = False,
 ) -> Stored:
     """Store a response and its answers in one transaction; a repeated idempotency key stores nothing new."""
     flags = list(submission.flags)
-    if outside_hours:
-        flags.append("outside_hours")
     row = {
         "idempotency_key": submission.idempotency_key,
         "questionnaire_id": submission.questionnaire_id,
@@ -110,7 +109,7 @@ def store_submission(
         "followup_requested": submission.followup_requested,
         "integrity_flags": " ".join(flags),
         # Flags that point at automation keep the response out of the scores until someone reviews it.
-        "excluded": any(f in ("too_fast", "honeypot", "bad_token") for f in flags),
+        "excluded": rules.excludes(flags),
         "render_seconds": submission.render_seconds,
         "client_hash": client_hash,
     }

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .. import parsing
+from ..integrity.on_submit import SpeedRules, speed_flags
 from .counters import CounterContext, QuestionnaireView
 
 SEXES = ("L", "P")
@@ -92,7 +93,7 @@ class Checked:
 
 def check_submission(
     form, context: CounterContext, questionnaire: QuestionnaireView, eligible_staff: set[int],
-    render: RenderInfo, min_seconds: float, locale: str,
+    render: RenderInfo, speed: SpeedRules, locale: str,
 ) -> Checked:
     """Validate a submitted survey form; every error is a code per field, every valid value is kept."""
     errors: dict[str, str] = {}
@@ -183,8 +184,8 @@ def check_submission(
     flags = []
     if render.flag:
         flags.append(render.flag)
-    if render.age_seconds is not None and render.age_seconds < min_seconds:
-        flags.append("too_fast")
+    elements = [answers[q.id] for q in questionnaire.questions if q.is_element and q.id in answers]
+    flags.extend(speed_flags(speed, render.age_seconds, elements, len(answers), len(comment)))
     if form.get("website"):
         flags.append("honeypot")
     submission = Submission(
