@@ -67,8 +67,8 @@ class Defaults:
     # at one counter within `minutes`. The hash is dropped after INTEGRITY_DEVICE_HASH_DAYS by the daily purge.
     INTEGRITY_BURST_DEVICE = {"most": 4, "minutes": 60}
     INTEGRITY_DEVICE_HASH_DAYS = 3
-    # identical_comment: more than `most` responses of one unit within `minutes` whose comments, normalised
-    # (case, spaces, punctuation), are the same and at least `min_chars` long.
+    # identical_comment: more than `most` responses about one officer (unattributed: at one counter) within
+    # `minutes` whose comments, normalised (case, spaces, punctuation), are the same and at least `min_chars` long.
     INTEGRITY_IDENTICAL_COMMENTS = {"most": 2, "minutes": 1440, "min_chars": 20}
     # beyond_services: an officer's roster responses of a day beyond the services they delivered that day plus
     # `margin`; the count comes from the function named here ("module:function"; None from it: rule idle).

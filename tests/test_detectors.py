@@ -251,12 +251,15 @@ def test_burst_rules_can_be_turned_off(make_app, puskesmas):
 
 def test_a_copied_comment_is_flagged_and_common_short_praise_is_not(app, dukcapil):
     point, officers = dukcapil
-    copied = [_bulk(point, officers[i], [MONDAY + timedelta(minutes=20 * i)], comment=text)[0] for i, text in
+    copied = [_bulk(point, officers[0], [MONDAY + timedelta(minutes=20 * i)], comment=text)[0] for i, text in
               enumerate(["Pelayanan Bu Rina sangat cepat dan ramah!", "pelayanan bu rina sangat cepat, dan ramah",
                          "PELAYANAN BU RINA SANGAT CEPAT DAN RAMAH."])]
     praise = [_bulk(point, officers[i % 4], [MONDAY + timedelta(minutes=7 * i + 3)], comment=text)[0]
               for i, text in enumerate(["Mantap", "mantap", "Bagus", "Mantap!", "Pelayanan cepat", "pelayanan cepat",
                                         "Pelayanan cepat.", "Terima kasih, semoga makin baik ke depannya"] * 2)]
+    # the same long stock praise about each of the four officers once: ordinary, not a campaign
+    praise += [_bulk(point, officer, [MONDAY + timedelta(hours=3)], comment="Pelayanan cepat dan ramah, terima kasih.")[0]
+               for officer in officers]
     found = scan.scan(app.config, MONDAY + timedelta(hours=8))
     assert found == {"identical_comment": copied}
     assert _flagged(copied, "identical_comment") and _clean(praise)

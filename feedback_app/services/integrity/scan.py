@@ -145,12 +145,15 @@ def normalised(comment: str | None) -> str:
 
 
 def _identical_comments(conf: dict, scope: Scope) -> set[int]:
-    """More than `most` responses of one unit within `minutes` with the same comment of at least `min_chars`."""
+    """More than `most` responses about one officer (or, unattributed, at one counter) within `minutes` with the
+    same comment of at least `min_chars`: the copied text of a campaign for or against someone. Stock praise
+    spread over a unit's many officers is left alone."""
     shortest = int(conf.get("min_chars", 20))
 
     def key(row):
         text = normalised(row.comment)
-        return (row.unit_id, text) if len(text) >= shortest else None
+        about = ("officer", row.staff_id) if row.staff_id is not None else ("counter", row.service_point_id)
+        return (about, text) if len(text) >= shortest else None
     return _grouped_bursts(scope, key, int(conf["most"]), int(conf["minutes"]))
 
 
