@@ -59,10 +59,12 @@ class Defaults:
     INTEGRITY_SCAN_HOURS = 24
     # burst_officer / burst_counter: more responses within a window (minutes) than `multiple` times the officer's
     # (counter's) own typical busiest window of a day over the previous INTEGRITY_BASELINE_DAYS, and never fewer
-    # than the window's floor (what anybody may get without history).
+    # than the window's floor: `new` while it has fewer than `known_after_days` active days, then `known`.
     INTEGRITY_BASELINE_DAYS = 28
-    INTEGRITY_BURST_OFFICER = {"windows": {"60": 8, "1440": 15}, "multiple": 3.0}
-    INTEGRITY_BURST_COUNTER = {"windows": {"60": 20, "1440": 60}, "multiple": 3.0}
+    INTEGRITY_BURST_OFFICER = {"windows": {"60": {"new": 8, "known": 5}, "1440": {"new": 15, "known": 8}},
+                               "multiple": 3.0, "known_after_days": 10}
+    INTEGRITY_BURST_COUNTER = {"windows": {"60": {"new": 20, "known": 8}, "1440": {"new": 60, "known": 15}},
+                               "multiple": 3.0, "known_after_days": 10}
     # burst_device: more than `most` responses from one device (a daily-rotating keyed hash of address and browser)
     # at one counter within `minutes`. The hash is dropped after INTEGRITY_DEVICE_HASH_DAYS by the daily purge.
     INTEGRITY_BURST_DEVICE = {"most": 4, "minutes": 60}

@@ -59,16 +59,26 @@ class Scope:
 @dataclass(frozen=True)
 class BaselineBurst:
     """More responses for one officer (one counter) within a window than `multiple` times its own typical busiest
-    window of a day, over the days before; never fewer than the window's floor."""
+    window of a day, over the days before; never fewer than the window's floor: the `new` floor while the group
+    has fewer than `known_after` active days of history, the lower `known` floor once its history speaks."""
 
     flag: str
     column: str  # staff_id or service_point_id
-    windows: dict[int, int]  # window in minutes -> floor
+    windows: dict[int, tuple[int, int]]  # window in minutes -> (floor without history, floor with history)
     multiple: float
+    known_after: int
 
-    def thresholds(self, baseline: dict[int, float]) -> dict[int, int]:
-        """The most responses each window may hold, given the group's baseline per window."""
-        return {m: max(floor, math.ceil(self.multiple * baseline.get(m, 0))) for m, floor in self.windows.items()}
+    def thresholds(self, baseline: dict[int, float], active_days: int) -> dict[int, int]:
+        """The most responses each window may hold, given the group's baseline per window and its active days."""
+        known = active_days >= self.known_after
+        return {m: max(floors[1] if known else floors[0], math.ceil(self.multiple * baseline.get(m, 0)))
+                for m, floors in self.windows.items()}
+
+
+def _floors(value) -> tuple[int, int]:
+    if isinstance(value, dict):
+        return int(value["new"]), int(value.get("known", value["new"]))
+    return int(value), int(value)
 
 
 def baseline_rules(cfg) -> list[BaselineBurst]:
@@ -78,14 +88,15 @@ def baseline_rules(cfg) -> list[BaselineBurst]:
                               ("burst_counter", "service_point_id", "INTEGRITY_BURST_COUNTER")):
         conf = rules.setting(cfg, key)
         if conf:
-            found.append(BaselineBurst(flag, column, {int(m): int(f) for m, f in conf["windows"].items()},
-                                       float(conf.get("multiple", 3))))
+            found.append(BaselineBurst(flag, column, {int(m): _floors(f) for m, f in conf["windows"].items()},
+                                       float(conf.get("multiple", 3)), int(conf.get("known_after_days", 10))))
     return found
 
 
 def baselines(rule: BaselineBurst, keys: set[int], start: datetime, end: datetime, tz: str) -> dict[int, dict]:
     """Per group, per window: the median over its active days in [start, end) of the day's busiest window (a whole
-    day's count for windows of a day or more). Excluded responses (flagged, or decided against) are no baseline."""
+    day's count for windows of a day or more), and under "days" how many active days there were. Excluded
+    responses (flagged, or decided against) are no baseline."""
     if not keys:
         return {}
     column = getattr(Response, rule.column)
@@ -99,7 +110,8 @@ def baselines(rule: BaselineBurst, keys: set[int], start: datetime, end: datetim
     for (key, _), times in days.items():
         for minutes in rule.windows:
             peaks[key][minutes].append(len(times) if minutes >= DAY_MINUTES else _peak(times, minutes))
-    return {key: {m: median(counts) for m, counts in per.items()} for key, per in peaks.items()}
+    return {key: {"days": len(next(iter(per.values()))), **{m: median(counts) for m, counts in per.items()}}
+            for key, per in peaks.items()}
 
 
 def _baseline_bursts(rule: BaselineBurst, scope: Scope, baseline_days: int) -> set[int]:
@@ -112,7 +124,8 @@ def _baseline_bursts(rule: BaselineBurst, scope: Scope, baseline_days: int) -> s
     found = set()
     for key, members in groups.items():
         times = [m.submitted_at for m in members]
-        for minutes, most in rule.thresholds(base.get(key, {})).items():
+        history = base.get(key, {})
+        for minutes, most in rule.thresholds(history, history.get("days", 0)).items():
             found.update(members[i].id for i in _bursts(times, most, minutes))
     return found
 
@@ -259,7 +272,8 @@ def scan(cfg, now: datetime | None = None) -> dict[str, list[int]]:
 
 def describe(cfg) -> str:
     """The scan rules in force with their thresholds, for the audit row."""
-    parts = [f"{r.flag}: {r.multiple:g}x own baseline, floors {r.windows}" for r in baseline_rules(cfg)]
+    parts = [f"{r.flag}: {r.multiple:g}x own baseline, floors (new, known after {r.known_after} days) {r.windows}"
+             for r in baseline_rules(cfg)]
     for flag, key in (("burst_device", "INTEGRITY_BURST_DEVICE"), ("identical_comment", "INTEGRITY_IDENTICAL_COMMENTS"),
                       ("beyond_services", "INTEGRITY_BEYOND_SERVICES"), ("not_served", "INTEGRITY_NOT_SERVED")):
         conf = rules.setting(cfg, key)
