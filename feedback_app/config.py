@@ -59,7 +59,8 @@ class Defaults:
     INTEGRITY_SCAN_HOURS = 24
     # burst_officer / burst_counter: more responses within a window (minutes) than `multiple` times the officer's
     # (counter's) own typical busiest window of a day over the previous INTEGRITY_BASELINE_DAYS, and never fewer
-    # than the window's floor: `new` while it has fewer than `known_after_days` active days, then `known`.
+    # than the window's floor: `new` while it has fewer than `known_after_days` active days, then `known`. A
+    # counter's bursts are of answers naming no officer ("Tidak tahu"); the officer rule has the others.
     INTEGRITY_BASELINE_DAYS = 28
     INTEGRITY_BURST_OFFICER = {"windows": {"60": {"new": 8, "known": 5}, "1440": {"new": 15, "known": 8}},
                                "multiple": 3.0, "known_after_days": 10}

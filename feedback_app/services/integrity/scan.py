@@ -63,7 +63,7 @@ class BaselineBurst:
     has fewer than `known_after` active days of history, the lower `known` floor once its history speaks."""
 
     flag: str
-    column: str  # staff_id or service_point_id
+    column: str  # staff_id, or service_point_id for the responses naming no officer (the officer rule has the rest)
     windows: dict[int, tuple[int, int]]  # window in minutes -> (floor without history, floor with history)
     multiple: float
     known_after: int
@@ -100,11 +100,12 @@ def baselines(rule: BaselineBurst, keys: set[int], start: datetime, end: datetim
     if not keys:
         return {}
     column = getattr(Response, rule.column)
+    unattributed = [Response.staff_id.is_(None)] if rule.column == "service_point_id" else []
     days: dict[tuple[int, date], list[datetime]] = defaultdict(list)
     for key, when in db.session.execute(
             select(column, Response.submitted_at)
             .where(Response.submitted_at >= start, Response.submitted_at < end, Response.excluded.is_(False),
-                   column.in_(sorted(keys))).order_by(Response.submitted_at)):
+                   column.in_(sorted(keys)), *unattributed).order_by(Response.submitted_at)):
         days[(key, to_local(when, tz).date())].append(when)
     peaks: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     for (key, _), times in days.items():
@@ -118,7 +119,9 @@ def _baseline_bursts(rule: BaselineBurst, scope: Scope, baseline_days: int) -> s
     groups: dict[int, list] = defaultdict(list)
     for row in scope.rows:
         key = getattr(row, rule.column)
-        if key is not None:
+        # a counter's burst is of answers naming no officer: an honest answer about one officer is not swept into
+        # an attack on a colleague at the same counter
+        if key is not None and (rule.column == "staff_id" or row.staff_id is None):
             groups[key].append(row)
     base = baselines(rule, set(groups), scope.since - timedelta(days=baseline_days), scope.since, scope.tz)
     found = set()
