@@ -6,7 +6,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import median
 
@@ -68,11 +68,19 @@ class BaselineBurst:
     multiple: float
     known_after: int
 
-    def thresholds(self, baseline: dict[int, float], active_days: int) -> dict[int, int]:
-        """The most responses each window may hold, given the group's baseline per window and its active days."""
-        known = active_days >= self.known_after
-        return {m: max(floors[1] if known else floors[0], math.ceil(self.multiple * baseline.get(m, 0)))
+    def thresholds(self, history: History) -> dict[int, int]:
+        """The most responses each window may hold, given the group's history."""
+        known = history.days >= self.known_after
+        return {m: max(floors[1] if known else floors[0], math.ceil(self.multiple * history.peaks.get(m, 0)))
                 for m, floors in self.windows.items()}
+
+
+@dataclass(frozen=True)
+class History:
+    """A group's baseline: how many active days it had, and per window the median of those days' busiest one."""
+
+    days: int = 0
+    peaks: dict[int, float] = field(default_factory=dict)
 
 
 def _floors(value) -> tuple[int, int]:
@@ -93,10 +101,10 @@ def baseline_rules(cfg) -> list[BaselineBurst]:
     return found
 
 
-def baselines(rule: BaselineBurst, keys: set[int], start: datetime, end: datetime, tz: str) -> dict[int, dict]:
-    """Per group, per window: the median over its active days in [start, end) of the day's busiest window (a whole
-    day's count for windows of a day or more), and under "days" how many active days there were. Excluded
-    responses (flagged, or decided against) are no baseline."""
+def baselines(rule: BaselineBurst, keys: set[int], start: datetime, end: datetime, tz: str) -> dict[int, History]:
+    """Per group: its active days in [start, end) and, per window, the median over them of the day's busiest
+    window (a whole day's count for windows of a day or more). Excluded responses (flagged, or decided against)
+    are no baseline."""
     if not keys:
         return {}
     column = getattr(Response, rule.column)
@@ -111,7 +119,7 @@ def baselines(rule: BaselineBurst, keys: set[int], start: datetime, end: datetim
     for (key, _), times in days.items():
         for minutes in rule.windows:
             peaks[key][minutes].append(len(times) if minutes >= DAY_MINUTES else _peak(times, minutes))
-    return {key: {"days": len(next(iter(per.values()))), **{m: median(counts) for m, counts in per.items()}}
+    return {key: History(len(next(iter(per.values()))), {m: median(counts) for m, counts in per.items()})
             for key, per in peaks.items()}
 
 
@@ -127,8 +135,7 @@ def _baseline_bursts(rule: BaselineBurst, scope: Scope, baseline_days: int) -> s
     found = set()
     for key, members in groups.items():
         times = [m.submitted_at for m in members]
-        history = base.get(key, {})
-        for minutes, most in rule.thresholds(history, history.get("days", 0)).items():
+        for minutes, most in rule.thresholds(base.get(key, History())).items():
             found.update(members[i].id for i in _bursts(times, most, minutes))
     return found
 
