@@ -46,16 +46,40 @@ class Defaults:
     SESSION_COOKIE_SECURE = False  # True (with REMEMBER_COOKIE_SECURE) whenever PUBLIC_BASE_URL is https
     REMEMBER_COOKIE_SECURE = False
 
-    # Integrity: submits faster than this after the page was rendered are flagged (kept, excluded until review).
+    # Integrity detectors (README, "Detectors"; services/integrity). Each is a named rule; None turns it off.
+    # On submit. too_fast: sent sooner after the page was drawn than SURVEY_MIN_SECONDS, or than seconds_per_answer
+    # per question answered plus seconds_per_comment_char per character of comment.
     SURVEY_MIN_SECONDS = 8
-    # A rendered form older than this is still accepted but flagged as stale.
+    INTEGRITY_SPEEDER = {"seconds_per_answer": 1.5, "seconds_per_comment_char": 0.05}
+    # straightline_fast: every element answered the same AND sent within this many seconds per answer.
+    INTEGRITY_STRAIGHTLINE = {"seconds_per_answer": 2.5}
+    # A rendered form older than this is still accepted but flagged as stale (counted).
     SURVEY_MAX_AGE_SECONDS = 24 * 3600
-    # The scheduled integrity scan (services/integrity.scan, every 5 minutes) flags bursts, excluded until review:
-    # more than N responses for one officer within M minutes, and more than N from one address (client_hash) at
-    # one counter within M minutes. None turns a rule off. It looks back this many hours.
-    INTEGRITY_BURST_OFFICER = (6, 10)
-    INTEGRITY_BURST_DEVICE = (4, 60)
+    # The scheduled scan (every 5 minutes) looks back this many hours (plus the widest window of its rules).
     INTEGRITY_SCAN_HOURS = 24
+    # burst_officer / burst_counter: more responses within a window (minutes) than `multiple` times the officer's
+    # (counter's) own typical busiest window of a day over the previous INTEGRITY_BASELINE_DAYS, and never fewer
+    # than the window's floor: `new` while it has fewer than `known_after_days` active days, then `known`. A
+    # counter's bursts are of answers naming no officer ("Tidak tahu"); the officer rule has the others.
+    INTEGRITY_BASELINE_DAYS = 28
+    INTEGRITY_BURST_OFFICER = {"windows": {"60": {"new": 8, "known": 5}, "1440": {"new": 15, "known": 8}},
+                               "multiple": 3.0, "known_after_days": 10}
+    INTEGRITY_BURST_COUNTER = {"windows": {"60": {"new": 20, "known": 8}, "1440": {"new": 60, "known": 15}},
+                               "multiple": 3.0, "known_after_days": 10}
+    # burst_device: more than `most` responses from one device (a daily-rotating keyed hash of address and browser)
+    # at one counter within `minutes`. The hash is dropped after INTEGRITY_DEVICE_HASH_DAYS by the daily purge.
+    INTEGRITY_BURST_DEVICE = {"most": 4, "minutes": 60}
+    INTEGRITY_DEVICE_HASH_DAYS = 3
+    # identical_comment: more than `most` responses about one officer (unattributed: at one counter) within
+    # `minutes` whose comments, normalised (case, spaces, punctuation), are the same and at least `min_chars` long.
+    INTEGRITY_IDENTICAL_COMMENTS = {"most": 2, "minutes": 1440, "min_chars": 20}
+    # beyond_services: an officer's roster responses of a day beyond the services they delivered that day plus
+    # `margin`; the count comes from the function named here ("module:function"; None from it: rule idle).
+    INTEGRITY_BEYOND_SERVICES = {"margin": 1}
+    INTEGRITY_SERVICES_DELIVERED = "feedback_app.services.integrity.delivered:services_delivered"
+    # not_served: a roster response for an officer not on any counter's roster that weekday, or who delivered
+    # no service that day.
+    INTEGRITY_NOT_SERVED = True
     # Staff whose shift is within this many minutes of now count as on duty (citizens answer after being served).
     DUTY_GRACE_MINUTES = 60
     # Verified attribution (README, "Counter screen, kiosk and queue tickets"): a one-time survey link expires this

@@ -213,20 +213,6 @@ def test_thank_you_page_is_in_the_language_the_form_was_drawn_in(client, point):
     assert "Thank you!" in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
-def test_submit_outside_opening_hours_is_kept_counted_and_flagged(client, app, frozen_clock):
-    from datetime import datetime, time, timezone
-
-    from feedback_app.models import OpeningHours
-
-    point = factories.counter(code="LKT-09", all_day=False)
-    point.hours = [OpeningHours(weekday=d, opens=time(8, 0), closes=time(15, 0)) for d in range(5)]
-    db.session.commit()
-    frozen_clock.set(datetime(2026, 11, 30, 13, 0, tzinfo=timezone.utc))  # 20:00 WIB
-    assert client.post("/s/LKT-09", data=_filled(client, code="LKT-09")).status_code == 303
-    stored = db.session.scalars(select(Response)).one()
-    assert stored.flags == ["outside_hours"] and not stored.excluded
-
-
 @pytest.mark.parametrize("marker", ["@@rt@@ @@csrf@@ @@idem@@", "<@rt@> <@csrf@> <@idem@>"])
 def test_names_holding_the_page_slots_never_take_the_tokens(client, app, marker):
     point = factories.counter(code="SLOT-01", name=f"Loket {marker}", unit_name=f"Dinas {marker}")

@@ -26,7 +26,7 @@ from ..models import (
 )
 from . import periods
 from .clock import now_utc, to_local
-from .integrity import flags
+from .integrity import scan
 from .performance import cycle
 from .reporting import aggregates, rollups
 from .survey import followups
@@ -82,8 +82,8 @@ def refresh_rollups(cfg) -> str:
 
 
 def scan_integrity(cfg, now: datetime | None = None) -> str:
-    flagged = flags.scan(cfg, now)
-    return "; ".join(f"{flag}: {len(ids)} responses flagged" for flag, ids in flagged.items()) or "no new bursts"
+    flagged = scan.scan(cfg, now)
+    return "; ".join(f"{flag}: {len(ids)} responses flagged" for flag, ids in flagged.items()) or "nothing new flagged"
 
 
 def advance_periods(cfg) -> str:
@@ -95,6 +95,17 @@ def purge_contacts(cfg, now: datetime | None = None) -> str:
     audit row say how many, never whose."""
     deleted = followups.purge(int(cfg["CONTACT_RETENTION_DAYS"]), now)
     return f"{deleted} contact details older than {cfg['CONTACT_RETENTION_DAYS']} days deleted"
+
+
+def drop_device_hashes(cfg, now: datetime | None = None) -> str:
+    """Forget the integrity scan's device hashes older than INTEGRITY_DEVICE_HASH_DAYS (no address is ever kept)."""
+    days = int(cfg["INTEGRITY_DEVICE_HASH_DAYS"])
+    return f"{scan.drop_device_hashes(days, now)} device hashes older than {days} days dropped"
+
+
+def purge(cfg, now: datetime | None = None) -> str:
+    """The daily purge of personal data past its retention: contact details, then device hashes."""
+    return f"{purge_contacts(cfg, now)}; {drop_device_hashes(cfg, now)}"
 
 
 def digest(cfg, now: datetime | None = None) -> str:
@@ -211,6 +222,6 @@ def registry(app) -> dict[str, Callable[[], str]]:
         "integrity": lambda: scan_integrity(cfg),
         "periods": lambda: advance_periods(cfg),
         "digest": lambda: digest(cfg),
-        "purge": lambda: purge_contacts(cfg),
+        "purge": lambda: purge(cfg),
         "backup": lambda: backup(cfg, app.instance_path),
     }

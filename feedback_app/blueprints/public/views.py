@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ...extensions import db, limiter
 from ...models import Unit
 from ...services import clock, parsing, periods
+from ...services.integrity import on_submit
 from ...services.reporting import dashboards
 from ...services.survey import attribution, counters, qr, responses, survey
 from .. import say
@@ -124,14 +125,12 @@ def submit(code: str):
     local = clock.to_local(now, cfg["TIMEZONE"])
     eligible = {s.id for s in context.rostered_on(local)}
     checked = survey.check_submission(
-        request.form, context, questionnaire, eligible, render, cfg["SURVEY_MIN_SECONDS"], str(get_locale())
+        request.form, context, questionnaire, eligible, render, on_submit.speed_rules(cfg), str(get_locale())
     )
     if checked.submission is None:
         return _render_survey(context, questionnaire, checked.values, checked.errors, status=422)
-    responses.store_submission(
-        checked.submission, context, now, responses.client_fingerprint(cfg["SECRET_KEY"], request.remote_addr),
-        outside_hours=bool(context.hours) and not context.is_open(local),
-    )
+    device = on_submit.device_hash(cfg["SECRET_KEY"], request.remote_addr, request.user_agent.string, local.date())
+    responses.store_submission(checked.submission, context, now, device)
     locale = checked.submission.locale
     lang = locale if locale != cfg["BABEL_DEFAULT_LOCALE"] else None  # thank in the language of the form
     return redirect(url_for(".thanks", code=context.code, lang=lang), code=303)
@@ -173,13 +172,13 @@ def verified_submit(code: str, survey_token: str):
     except attribution.TokenRefused as error:
         return _token_refused(context, error)
     render = survey.read_render_token(
-        cfg["SECRET_KEY"], request.form.get("rt", ""), context, cfg["SURVEY_MAX_AGE_SECONDS"], time.time()
+        cfg["SECRET_KEY"], request.form.get("rt", ""), context, cfg["SURVEY_MAX_AGE_SECONDS"], clock.timestamp()
     )
     questionnaire = context.questionnaire
     if render.questionnaire_id != questionnaire.id:
         questionnaire = counters.load_questionnaire(render.questionnaire_id) or questionnaire
     local = clock.to_local(now, cfg["TIMEZONE"])
-    checked = survey.check_submission(request.form, context, questionnaire, set(), render, cfg["SURVEY_MIN_SECONDS"],
+    checked = survey.check_submission(request.form, context, questionnaire, set(), render, on_submit.speed_rules(cfg),
                                       str(get_locale()), verified_staff_id=token.staff_id)
     action = url_for(".verified_submit", code=context.code, survey_token=survey_token)
     if checked.submission is None:
@@ -188,8 +187,7 @@ def verified_submit(code: str, survey_token: str):
     try:
         responses.store_verified(
             checked.submission, context, survey_token, now,
-            responses.client_fingerprint(cfg["SECRET_KEY"], request.remote_addr),
-            outside_hours=bool(context.hours) and not context.is_open(local),
+            on_submit.device_hash(cfg["SECRET_KEY"], request.remote_addr, request.user_agent.string, local.date()),
         )
     except attribution.TokenRefused as error:
         return _token_refused(context, error)

@@ -5,7 +5,7 @@ transaction, so every figure stays exact."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, literal_column, select
 
@@ -16,15 +16,15 @@ from ..clock import now_utc, to_local
 from ..messages import N_, Refusal
 from ..reporting import aggregates, rollups
 from ..reporting.reports import PageOutOfRange, Scope, conditions_for
+from . import rules
 
-# raised on submit (survey, responses), then by the scheduled scan below
-FLAGS = ("too_fast", "honeypot", "bad_token", "stale_form", "outside_hours", "burst_officer", "burst_device",
-         "staff_ignored")  # staff_ignored: a one-time link's form carried a staff field (services/survey/responses)
+FLAGS = rules.FLAGS  # raised on submit (on_submit) and by the scheduled scan (scan)
 DECISIONS = ("count", "exclude")
 # written with the literal '' so that both databases match it to the partial index ix_responses_flagged
 FLAGGED = Response.integrity_flags != literal_column("''")
 # A response's open flag, as a performance summary counts it and the award gate reads it: flagged, still excluded
-# from the scores, and not reviewed yet. A flag that leaves the response counted (outside_hours) is not open.
+# from the scores, and not reviewed yet. A flag that leaves the response counted (rules.EXCLUDING: stale_form,
+# outside_hours) is not open, so it never blocks an award.
 OPEN_FLAG = (FLAGGED, Response.excluded.is_(True), Response.reviewed_at.is_(None))
 REASON_MAX = 500
 REVIEWERS = (Role.ADMIN, Role.HR, Role.UNIT_HEAD)  # who decides on flagged responses (unit heads: their units)
@@ -139,78 +139,3 @@ def review(actor: User, response_id: int, decision: str, reason: str, visible_un
         rollups.recompute_for([response.id])
     db.session.commit()
     return response
-
-
-# --- the scheduled scan --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class BurstRule:
-    """More than `most` responses of one group (an officer; one address at one counter) within `minutes`."""
-
-    flag: str
-    most: int
-    minutes: int
-
-
-def rules_from_config(cfg) -> list[BurstRule]:
-    """The burst rules in force; a rule set to None in the settings is off."""
-    rules = []
-    for flag, key in (("burst_officer", "INTEGRITY_BURST_OFFICER"), ("burst_device", "INTEGRITY_BURST_DEVICE")):
-        if cfg.get(key):
-            most, minutes = cfg[key]
-            rules.append(BurstRule(flag, int(most), int(minutes)))
-    return rules
-
-
-def _bursts(times: list[datetime], most: int, minutes: int) -> set[int]:
-    """Positions (in `times`, sorted) of every response inside a window of `minutes` that holds more than `most`."""
-    found: set[int] = set()
-    width, first = timedelta(minutes=minutes), 0
-    for last, when in enumerate(times):
-        while when - times[first] > width:
-            first += 1
-        if last - first + 1 > most:
-            found.update(range(first, last + 1))
-    return found
-
-
-def scan(cfg, now: datetime | None = None) -> dict[str, list[int]]:
-    """Flag the bursts of the last INTEGRITY_SCAN_HOURS (bursts per officer, and per address at one counter, as
-    product.md asks of the scheduled checks): each response in a burst gets the rule's flag and is excluded until
-    reviewed. Responses already reviewed, or already carrying the flag, are left as they are, so running it again
-    changes nothing. Rollups of the affected days follow in the same transaction; one audit row lists what was
-    flagged. Returns the response ids flagged per rule."""
-    rules = rules_from_config(cfg)
-    now = now or now_utc()
-    widest = max((r.minutes for r in rules), default=0)
-    since = now - timedelta(hours=int(cfg["INTEGRITY_SCAN_HOURS"]), minutes=widest)
-    rows = db.session.execute(
-        select(Response.id, Response.submitted_at, Response.staff_id, Response.service_point_id,
-               Response.client_hash, Response.integrity_flags, Response.reviewed_at)
-        .where(Response.submitted_at >= since).order_by(Response.submitted_at, Response.id)).all()
-    flagged: dict[str, list[int]] = {}
-    for rule in rules:
-        groups: dict = {}
-        for row in rows:
-            key = row.staff_id if rule.flag == "burst_officer" else (
-                (row.service_point_id, row.client_hash) if row.client_hash else None)
-            if key is not None:
-                groups.setdefault(key, []).append(row)
-        for members in groups.values():
-            for position in sorted(_bursts([m.submitted_at for m in members], rule.most, rule.minutes)):
-                member = members[position]
-                if member.reviewed_at is None and rule.flag not in member.integrity_flags.split():
-                    flagged.setdefault(rule.flag, []).append(member.id)
-    ids = sorted({i for found in flagged.values() for i in found})
-    if not ids:
-        return {}
-    for response in db.session.scalars(select(Response).where(Response.id.in_(ids)).with_for_update()):
-        added = [flag for flag, found in flagged.items() if response.id in found]
-        response.integrity_flags = " ".join([*response.flags, *added])[:200]
-        response.excluded = True
-    audit.record("integrity.scan", None, "integrity:scan", None, flagged,
-                 detail="; ".join(f"{r.flag}: more than {r.most} in {r.minutes} min" for r in rules), commit=False)
-    db.session.flush()
-    rollups.recompute_for(ids)
-    db.session.commit()
-    return flagged

@@ -14,16 +14,15 @@ from sqlalchemy import insert, select, update
 
 from ...extensions import db
 from ...models import Answer, FollowUpContact, Response, SurveyToken, Verification
+from ..integrity import rules
 from . import attribution
 from .counters import CounterContext
 from .survey import Submission
 
-# Flags that point at automation (or at a tampered form) keep the response out of the scores until someone reviews it.
-EXCLUDING_FLAGS = ("too_fast", "honeypot", "bad_token", "staff_ignored")
-
 
 def client_fingerprint(secret: str, address: str | None) -> str | None:
-    """A keyed hash of the client address: lets integrity checks spot bursts without storing the address."""
+    """A keyed hash of the client address (sign-in throttling's audit rows); responses keep a daily-rotating
+    device hash instead (services/integrity/on_submit.device_hash)."""
     if not address:
         return None
     return hmac.new(secret.encode(), address.encode(), hashlib.sha256).hexdigest()[:16]
@@ -89,15 +88,13 @@ def _insert_statements(dialect) -> _Statements:
 
 
 def _response_row(submission: Submission, context: CounterContext, submitted_at: datetime, client_hash: str | None,
-                  outside_hours: bool, verified: bool = False) -> dict:
+                  verified: bool = False) -> dict:
     """The responses row of a checked submission (without its id and review columns)."""
     if verified:
         level = Verification.VERIFIED
     else:
         level = Verification.ROSTER if submission.staff_id else Verification.UNATTRIBUTED
     flags = list(submission.flags)
-    if outside_hours:
-        flags.append("outside_hours")
     row = {
         "idempotency_key": submission.idempotency_key,
         "questionnaire_id": submission.questionnaire_id,
@@ -115,7 +112,8 @@ def _response_row(submission: Submission, context: CounterContext, submitted_at:
         "comment": submission.comment,
         "followup_requested": submission.followup_requested,
         "integrity_flags": " ".join(flags),
-        "excluded": any(f in EXCLUDING_FLAGS for f in flags),
+        # Flags that point at automation (or at a tampered form) keep the response out of the scores until reviewed.
+        "excluded": rules.excludes(flags),
         "render_seconds": submission.render_seconds,
         "client_hash": client_hash,
     }
@@ -124,10 +122,9 @@ def _response_row(submission: Submission, context: CounterContext, submitted_at:
 
 def store_submission(
     submission: Submission, context: CounterContext, submitted_at: datetime, client_hash: str | None,
-    outside_hours: bool = False,
 ) -> Stored:
     """Store a response and its answers in one transaction; a repeated idempotency key stores nothing new."""
-    row = _response_row(submission, context, submitted_at, client_hash, outside_hours)
+    row = _response_row(submission, context, submitted_at, client_hash)
     statements = _insert_statements(db.engine.dialect)
     response_params = statements.response.params(row)
     answers = [{"response_id": 0, "question_id": q, "value": v} for q, v in submission.answers.items()]
@@ -165,13 +162,13 @@ def store_submission(
 
 def store_verified(
     submission: Submission, context: CounterContext, plain_token: str, submitted_at: datetime,
-    client_hash: str | None, outside_hours: bool = False,
+    client_hash: str | None,
 ) -> Stored:
     """Store a response given through a one-time token: the token is redeemed by a conditional UPDATE in the same
     transaction as the response, so under any number of concurrent submits exactly one response is stored for it
     (the others get TokenUsed and store nothing); a resend of the stored form (same idempotency key) is answered
     as the retry it is."""
-    row = _response_row(submission, context, submitted_at, client_hash, outside_hours, verified=True)
+    row = _response_row(submission, context, submitted_at, client_hash, verified=True)
     answers = [{"question_id": q, "value": v} for q, v in submission.answers.items()]
     redeem = attribution.redeem_condition(plain_token, context.service_point_id, submitted_at)
     try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from .. import clock, parsing
+from ..integrity.on_submit import SpeedRules, speed_flags
 from .counters import CounterContext, QuestionnaireView
 
 SEXES = ("L", "P")
@@ -99,7 +100,7 @@ class Checked:
 
 def check_submission(
     form, context: CounterContext, questionnaire: QuestionnaireView, eligible_staff: set[int],
-    render: RenderInfo, min_seconds: float, locale: str, verified_staff_id: int | None = None,
+    render: RenderInfo, speed: SpeedRules, locale: str, verified_staff_id: int | None = None,
 ) -> Checked:
     """Validate a submitted survey form; every error is a code per field, every valid value is kept. With a one-time
     token (verified_staff_id) the officer comes from the token: a staff field, which that page never shows, is
@@ -195,8 +196,8 @@ def check_submission(
     flags = []
     if render.flag:
         flags.append(render.flag)
-    if render.age_seconds is not None and render.age_seconds < min_seconds:
-        flags.append("too_fast")
+    elements = [answers[q.id] for q in questionnaire.questions if q.is_element and q.id in answers]
+    flags.extend(speed_flags(speed, render.age_seconds, elements, len(answers), len(comment)))
     if form.get("website"):
         flags.append("honeypot")
     if tampered:
