@@ -1,7 +1,6 @@
 """The integrity detectors (README, "Detectors"): each catches a synthetic attack and leaves a normal busy day
 alone. Submit-time rules go through the survey form; scan rules through the `integrity` job's service."""
 import re
-import time as clock_time
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import count
 
@@ -11,6 +10,7 @@ from sqlalchemy import insert, select
 
 from feedback_app.extensions import db
 from feedback_app.models import AuditEvent, Question, Response, Role, Verification
+from feedback_app.services import clock as app_clock
 from feedback_app.services import jobs
 from feedback_app.services.integrity import on_submit, rules, scan
 from feedback_app.services.performance import cycle
@@ -30,7 +30,7 @@ def _aged_token(point, seconds: float) -> str:
     """The survey page's render token as if the page had been drawn `seconds` ago."""
     class Earlier(TimestampSigner):
         def get_timestamp(self):
-            return int(clock_time.time() - seconds)
+            return int(app_clock.timestamp() - seconds)
 
     questionnaire_id = db.session.scalar(select(Question.questionnaire_id).limit(1))
     return URLSafeTimedSerializer(SECRET, salt="survey-render", signer=Earlier).dumps([point.id, questionnaire_id])
