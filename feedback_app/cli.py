@@ -2,6 +2,7 @@
 tokens, rollups, the scheduler and its jobs, performance periods and award rules."""
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from . import jobs as scheduler
 from .extensions import db
 from .models import AwardCategory, JobRun, Role, ServicePoint, Unit
-from .services import demo
+from .services import demo, leases
 from .services.organisation import accounts, roster_import, staff
 from .services.performance import appraisal, awards, cycle
 from .services.performance.appraisal import PerformanceError
@@ -344,7 +345,14 @@ def scheduler_command() -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     click.echo("scheduler: " + ", ".join(f"{name} {spec}" for name, spec in scheduler.SCHEDULE.items()))
-    scheduler.build_scheduler(current_app._get_current_object()).start()
+    app = current_app._get_current_object()
+    process = scheduler.build_scheduler(app)
+    signal.signal(signal.SIGTERM, lambda *_: process.shutdown(wait=False))  # systemd stop: end the loop cleanly
+    try:
+        process.start()
+    finally:  # a clean stop (SIGTERM from systemd, Ctrl-C) hands the lease over at once
+        with app.app_context():
+            leases.release(leases.SCHEDULER, process.lease_holder)
 
 
 @click.group("performance")

@@ -1,6 +1,6 @@
 """All models, importable from one place (Alembic needs them loaded)."""
 from .base import Base, utcnow
-from .jobs import JobLatch, JobRun, OutboxMessage
+from .jobs import JobLatch, JobRun, OutboxMessage, SchedulerLease
 from .performance import (
     AwardCategory, Formula, Nomination, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating,
 )
@@ -15,6 +15,6 @@ __all__ = [
     "Answer", "ApiToken", "AsnType", "AuditEvent", "AwardCategory", "Base", "DutyShift", "FollowUpContact",
     "FollowUpItem", "FollowUpPlan", "Formula", "JobLatch", "JobRun", "Nomination", "OpeningHours", "OutboxMessage",
     "PeerFeedback", "PerformancePeriod", "PerformanceSummary", "Question", "Questionnaire", "Rating", "Response",
-    "Role", "RollupDay", "RollupMonth", "RollupProfileDay", "RollupProfileMonth", "RollupState", "ServicePoint",
-    "ServiceType", "Staff", "Unit", "User", "Verification", "service_point_service_types", "utcnow",
+    "Role", "RollupDay", "RollupMonth", "RollupProfileDay", "RollupProfileMonth", "RollupState", "SchedulerLease",
+    "ServicePoint", "ServiceType", "Staff", "Unit", "User", "Verification", "service_point_service_types", "utcnow",
 ]
