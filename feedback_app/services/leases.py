@@ -31,27 +31,25 @@ def acquire(name: str, holder: str, ttl_seconds: float, now: datetime | None = N
     """Take or renew the lease for `ttl_seconds`; False while another holder's lease has not expired. Commits."""
     now = now or now_utc()
     expires = now + timedelta(seconds=ttl_seconds)
-    taken = db.session.execute(
-        update(SchedulerLease)
-        .where(SchedulerLease.name == name,
-               or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now))
-        .values(holder=holder, expires_at=expires, renewed_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
-    if taken:
-        db.session.commit()
-        return True
-    db.session.rollback()
-    if db.session.get(SchedulerLease, name) is not None:
+    for _ in range(2):  # a lost INSERT race is retried once as an UPDATE (the winner may be this same holder)
+        taken = db.session.execute(
+            update(SchedulerLease)
+            .where(SchedulerLease.name == name,
+                   or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now))
+            .values(holder=holder, expires_at=expires, renewed_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount == 1
+        if taken:
+            db.session.commit()
+            return True
         db.session.rollback()
-        return False
-    db.session.add(SchedulerLease(name=name, holder=holder, expires_at=expires, renewed_at=now))
-    try:
-        db.session.commit()
-    except IntegrityError:  # another process inserted it first: theirs
-        db.session.rollback()
-        return False
-    return True
+        db.session.add(SchedulerLease(name=name, holder=holder, expires_at=expires, renewed_at=now))
+        try:
+            db.session.commit()
+            return True
+        except IntegrityError:  # the row exists: held by another, or just inserted by this holder's other thread
+            db.session.rollback()
+    return False
 
 
 def release(name: str, holder: str) -> None:
