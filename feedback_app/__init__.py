@@ -114,7 +114,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects to this app."""
-    from . import i18n, security
+    from . import i18n, observability, security
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .services.organisation.accounts import load_session_user
 
@@ -127,6 +127,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_session_user)
     i18n.init_app(app)
     security.init_app(app)
+    observability.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -136,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints.auth import bp as auth_bp
     from .blueprints.dashboard import bp as dashboard_bp
     from .blueprints.hr import bp as hr_bp
+    from .blueprints.ops import bp as ops_bp
     from .blueprints.public import bp as public_bp
     from .extensions import csrf
 
@@ -145,6 +147,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(hr_bp, url_prefix="/hr")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(ops_bp)
     csrf.exempt(api_bp)  # token authentication, no cookies
 
 
