@@ -12,7 +12,8 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - pg_dump and pg_restore, with argument lists, never a shell
+# pg_dump and pg_restore run from argument lists, never through a shell.
+import subprocess  # nosec B404
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, inspect, select
@@ -40,8 +41,8 @@ def _run(command: list[str], env: dict[str, str]) -> None:
     tool = shutil.which(command[0])
     if tool is None:
         raise BackupError(f"{command[0]} is not installed (apt-get install postgresql-client)")
-    done = subprocess.run([tool, *command[1:]], env=env, capture_output=True, text=True, timeout=6 * 3600,  # nosec B603
-                          check=False)
+    done = subprocess.run([tool, *command[1:]], env=env, capture_output=True, text=True,  # nosec B603
+                          timeout=6 * 3600, check=False)
     if done.returncode != 0:
         raise BackupError(f"{command[0]} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
 
