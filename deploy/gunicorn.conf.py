@@ -34,12 +34,14 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 forwarded_allow_ips = "127.0.0.1"  # the app's ProxyFix (PROXY_COUNT) decides what to trust, not gunicorn
 
 
-def on_starting(server):
-    """Prometheus multi-process mode: start this instance with an empty metrics folder."""
-    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if folder:
-        shutil.rmtree(folder, ignore_errors=True)
-        os.makedirs(folder, exist_ok=True)
+# Prometheus multi-process mode: this instance starts with an empty metrics folder. Done here, when the settings
+# are read, because preload_app imports the app (and its metrics) before any server hook runs; a reload (HUP)
+# reads this file again in the same master and keeps the folder.
+_metrics = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _metrics and not os.environ.get("SKM_METRICS_FOLDER_READY"):
+    shutil.rmtree(_metrics, ignore_errors=True)
+    os.makedirs(_metrics, exist_ok=True)
+    os.environ["SKM_METRICS_FOLDER_READY"] = "1"
 
 
 def child_exit(server, worker):
