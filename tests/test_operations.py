@@ -159,3 +159,29 @@ def test_metrics_answer_only_the_allowed_addresses(make_app):
     allowed = client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"},
                          headers={"X-Forwarded-For": "10.1.2.3"})
     assert allowed.status_code == 200 and "skm_http_requests_total" in allowed.get_data(as_text=True)
+
+
+def test_a_full_disk_or_a_lost_server_during_submit_is_a_try_again_page_and_nothing_half_stored(app, make_app,
+                                                                                               monkeypatch):
+    import sqlite3
+
+    import psycopg
+    from sqlalchemy import func, select
+
+    from feedback_app.models import Response
+
+    factories.counter()
+    client = make_app(SURVEY_CONTEXT_TTL=30).test_client()
+    data = _filled(client)
+    for failure in (sqlite3.OperationalError("database or disk is full"),
+                    psycopg.OperationalError("server closed the connection unexpectedly")):
+        def broken(*args, failure=failure, **kwargs):
+            raise failure
+
+        with monkeypatch.context() as patch:
+            patch.setattr(type(db.engine), "raw_connection", broken)
+            page = client.post("/s/LKT-01", data=data)
+        assert page.status_code == 503 and "kirimkan lagi" in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+    assert client.post("/s/LKT-01", data=data).status_code == 303  # the citizen sends the same form again
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 1

@@ -1,6 +1,10 @@
 """Generic, translated error pages: a clear reason for the person, never a stack trace."""
 from __future__ import annotations
 
+import sqlite3
+
+import psycopg
+
 from flask import Flask, current_app, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -75,16 +79,20 @@ def register(app: Flask) -> None:
         # Not a bug to trace but an outage to ride out: one line in the log, a page that says to try again.
         from ..extensions import db, login_manager
 
-        current_app.logger.error("database unreachable on %s %s (request %s): %s", request.method, request.endpoint,
-                                 observability.request_id(), type(getattr(error, "orig", None) or error).__name__)
+        cause = getattr(error, "orig", None) or error
+        current_app.logger.error("database unreachable on %s %s (request %s): %s: %s", request.method,
+                                 request.endpoint, observability.request_id(), type(cause).__name__,
+                                 str(cause).strip().splitlines()[0][:200] if str(cause).strip() else "")
         db.session.rollback()
         g._login_user = login_manager.anonymous_user()  # later hooks must not ask the database for the user again
         response = error_response(503) if wants_json() else render_error(503)
         response.headers["Retry-After"] = "30"
         return response
 
-    app.register_error_handler(OperationalError, database_unreachable)
-    app.register_error_handler(PoolTimeout, database_unreachable)
+    # SQLAlchemy's wrapped errors, and the drivers' own from the survey's raw-connection insert (a server that
+    # went away, a disk that is full).
+    for unreachable in (OperationalError, PoolTimeout, sqlite3.OperationalError, psycopg.OperationalError):
+        app.register_error_handler(unreachable, database_unreachable)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

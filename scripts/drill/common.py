@@ -147,7 +147,7 @@ class Site:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{self.scratch}" WITH (FORCE)'))
             admin.dispose()
-        if not keep:
+        if not keep and not os.environ.get("DRILL_KEEP"):
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
