@@ -68,13 +68,22 @@ def build_scheduler(app: Flask, blocking: bool = True, holder: str | None = None
     zone = app.config["TIMEZONE"]
     scheduler = kind(timezone=zone, job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 300})
     holder = holder or leases.holder_name()
-    scheduler.add_job(renew_lease, args=(app, holder), id="lease", name="lease", trigger="interval",
+    held = {"now": False}
+
+    def heartbeat() -> None:
+        """Renew the lease; on taking it over (a start, or the previous holder gone) run the interval jobs now
+        rather than at their next turn, which for the periods job could be 15 minutes away."""
+        gained = renew_lease(app, holder)
+        if gained and not held["now"]:
+            for name, spec in SCHEDULE.items():
+                if spec["trigger"] == "interval":
+                    scheduler.modify_job(name, next_run_time=datetime.now(ZoneInfo(zone)))
+        held["now"] = gained
+
+    scheduler.add_job(heartbeat, id="lease", name="lease", trigger="interval",
                       seconds=max(1.0, app.config["SCHEDULER_LEASE_SECONDS"] / 3),
                       next_run_time=datetime.now(ZoneInfo(zone)))
     for name, trigger in SCHEDULE.items():
-        # interval jobs also run once at start, so a restarted scheduler catches up at once
-        first = {"next_run_time": datetime.now(ZoneInfo(zone))} if trigger["trigger"] == "interval" else {}
-        scheduler.add_job(run_job, args=(app, name, holder), id=name, name=name, replace_existing=True, **trigger,
-                          **first)
+        scheduler.add_job(run_job, args=(app, name, holder), id=name, name=name, replace_existing=True, **trigger)
     scheduler.lease_holder = holder
     return scheduler

@@ -160,3 +160,22 @@ def test_a_lapsed_lease_is_taken_over_and_a_released_one_at_once(app):
     assert not leases.acquire("scheduler", "a", 60, now=start + timedelta(seconds=62))
     leases.release("scheduler", "b")
     assert leases.acquire("scheduler", "a", 60)
+
+
+def test_a_standby_scheduler_that_takes_the_lease_over_runs_the_interval_jobs_at_once(app):
+    from datetime import datetime, timezone
+
+    built = scheduler.build_scheduler(app, blocking=False, holder="standby:2")
+    built.start(paused=True)  # nothing runs by itself; the test calls the heartbeat
+    try:
+        heartbeat = built.get_job("lease").func
+        assert leases.acquire("scheduler", "active:1", 90)
+        built.modify_job("periods", next_run_time=datetime.now(timezone.utc) + timedelta(minutes=15))
+        heartbeat()  # the active scheduler still holds it: the standby waits for the periods job's turn
+        assert built.get_job("periods").next_run_time > datetime.now(timezone.utc) + timedelta(minutes=10)
+        leases.release("scheduler", "active:1")  # the active one stops
+        heartbeat()
+        assert built.get_job("periods").next_run_time <= datetime.now(timezone.utc)
+        assert built.get_job("digest").next_run_time > datetime.now(timezone.utc)  # daily jobs keep their time
+    finally:
+        built.shutdown(wait=False)
