@@ -8,8 +8,11 @@ ports (never the shared ones); the disk is a small tmpfs (needs root).
 
 Citizens behave as people do: on an error page or a broken connection they send the same form again (same
 idempotency key) until it is acknowledged. After each scenario: every acknowledged response stored exactly once
-with its nine answers, no duplicate summaries, PRAGMA integrity_check on SQLite. It prints a table (fault, what
-the citizen saw, acknowledged lost, recovery time) and ends with one JSON line.
+with its nine answers, no duplicate summaries, PRAGMA integrity_check on SQLite. It prints a table (fault,
+acknowledged responses lost, duplicated, recovery time: from the repair to the first stored answer, or for a
+worker kill until its replacement runs, or for the scheduler from its restart to the period closed; "no ack":
+the longest time between two stored answers during the scenario; what the citizens saw) and ends with one JSON
+line.
 """
 from __future__ import annotations
 
@@ -117,6 +120,11 @@ class Citizens:
         later = [t for t in self.ack_times if t >= moment]
         return min(later) - moment if later else None
 
+    def longest_gap(self) -> float:
+        """The longest time between two acknowledgements: how long citizens could not get an answer stored."""
+        times = sorted(self.ack_times)
+        return max((b - a for a, b in zip(times, times[1:])), default=0.0)
+
     def saw(self) -> str:
         return ", ".join(f"{label} {count}" for label, count in self.seen.most_common())
 
@@ -188,7 +196,8 @@ def _workers_of(master_pid: int) -> list[int]:
 def _result(fault: str, site: Site, citizens: Citizens, recovery: float | None, extra: dict | None = None) -> dict:
     check = exactly_once(site.engine(), citizens.acked)
     row = {"fault": fault, "citizen_saw": citizens.saw(), **check,
-           "recovery_s": None if recovery is None else round(recovery, 1), **(extra or {})}
+           "recovery_s": None if recovery is None else round(recovery, 1),
+           "longest_wait_s": round(citizens.longest_gap(), 1), **(extra or {})}
     if site.database_url.startswith("sqlite"):
         with site.engine().connect() as connection:
             row["integrity_check"] = connection.execute(text("PRAGMA integrity_check")).scalar_one()
@@ -387,10 +396,12 @@ def main() -> None:
     finally:
         if pg:
             pg.close()
-    print(f"\n{'fault':<48} {'lost':>4} {'dup':>4} {'recovery':>8}  what the citizen saw")
+    print(f"\n{'fault':<48} {'lost':>4} {'dup':>4} {'recovery':>8} {'no ack':>7}  what the citizen saw")
     for row in rows:
         recovery = "-" if row["recovery_s"] is None else f"{row['recovery_s']} s"
-        print(f"{row['fault']:<48} {row['lost']:>4} {row['duplicated']:>4} {recovery:>8}  {row['citizen_saw']}")
+        gap = f"{row['longest_wait_s']} s" if "longest_wait_s" in row else "-"
+        print(f"{row['fault']:<48} {row['lost']:>4} {row['duplicated']:>4} {recovery:>8} {gap:>7}  "
+              f"{row['citizen_saw']}")
     ok = all(r["lost"] == 0 and r["duplicated"] == 0 and r.get("half_written", 0) == 0
              and r.get("integrity_check", "ok") == "ok" and r.get("closed_once", True) for r in rows)
     emit({"drill": "fault", "scenarios": rows, "all_acknowledged_stored_once": ok})
