@@ -11,11 +11,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import DEV_SECRET_KEY, Defaults
+from . import config as settings
+from .config import DEV_SECRET_KEY, ConfigurationError, Defaults
 
-
-class ConfigurationError(RuntimeError):
-    """The configuration is unsafe or incomplete; the message says how to fix it."""
+__all__ = ["ConfigurationError", "create_app"]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -40,6 +39,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.from_prefixed_env("FEEDBACK")
     if test_config:
         app.config.update(test_config)
+    settings.check(app.config)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         url = app.config.get("DATABASE_URL") or ""
         if not url:
@@ -55,6 +55,14 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         options["connect_args"] = {"timeout": int(app.config["SQLITE_BUSY_TIMEOUT_MS"]) / 1000,
                                    **options.get("connect_args", {})}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        cfg = app.config
+        options = {"pool_size": cfg["DATABASE_POOL_SIZE"], "max_overflow": cfg["DATABASE_MAX_OVERFLOW"],
+                   "pool_recycle": cfg["DATABASE_POOL_RECYCLE"], "pool_timeout": cfg["DATABASE_POOL_TIMEOUT"],
+                   **cfg["SQLALCHEMY_ENGINE_OPTIONS"]}
+        options["connect_args"] = {"connect_timeout": cfg["DATABASE_CONNECT_TIMEOUT"],
+                                   **options.get("connect_args", {})}
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = options
     secret = app.config.get("SECRET_KEY")
     base = str(app.config.get("PUBLIC_BASE_URL") or "").strip()
     if app.config["ENVIRONMENT"] != "development" and not app.config.get("TESTING"):
@@ -106,7 +114,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects to this app."""
-    from . import i18n, security
+    from . import i18n, observability, security
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .services.organisation.accounts import load_session_user
 
@@ -119,6 +127,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_session_user)
     i18n.init_app(app)
     security.init_app(app)
+    observability.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -129,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints.counter import bp as counter_bp
     from .blueprints.dashboard import bp as dashboard_bp
     from .blueprints.hr import bp as hr_bp
+    from .blueprints.ops import bp as ops_bp
     from .blueprints.public import bp as public_bp
     from .extensions import csrf
 
@@ -139,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(hr_bp, url_prefix="/hr")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(ops_bp)
     csrf.exempt(api_bp)  # token authentication, no cookies
 
 

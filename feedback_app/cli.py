@@ -2,6 +2,8 @@
 tokens, rollups, the scheduler and its jobs, performance periods and award rules."""
 from __future__ import annotations
 
+import json
+import signal
 import sys
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from sqlalchemy import select
 from . import jobs as scheduler
 from .extensions import db
 from .models import AwardCategory, JobRun, Role, ServicePoint, Unit
-from .services import demo
+from .services import backups, demo, leases
 from .services.organisation import accounts, roster_import, staff
 from .services.performance import appraisal, awards, cycle
 from .services.performance.appraisal import PerformanceError
@@ -35,6 +37,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(performance_group)
     app.cli.add_command(awards_group)
     app.cli.add_command(queue_group)
+    app.cli.add_command(backup_group)
 
 
 @click.group("roster")
@@ -345,7 +348,14 @@ def scheduler_command() -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     click.echo("scheduler: " + ", ".join(f"{name} {spec}" for name, spec in scheduler.SCHEDULE.items()))
-    scheduler.build_scheduler(current_app._get_current_object()).start()
+    app = current_app._get_current_object()
+    process = scheduler.build_scheduler(app)
+    signal.signal(signal.SIGTERM, lambda *_: process.shutdown(wait=False))  # systemd stop: end the loop cleanly
+    try:
+        process.start()
+    finally:  # a clean stop (SIGTERM from systemd, Ctrl-C) hands the lease over at once
+        with app.app_context():
+            leases.release(leases.SCHEDULER, process.lease_holder)
 
 
 @click.group("performance")
@@ -475,3 +485,46 @@ def queue_import_command(file: Path, day: str, dry_run: bool) -> None:
         click.echo(f"dry run: {len(rows) - result.already} ticket(s) would be added, {result.already} already there.")
     else:
         click.echo(f"{result.added} ticket(s) added, {result.already} already there.")
+@click.group("backup")
+def backup_group() -> None:
+    """Backups that restore: create, restore into a fresh database, compare fingerprints."""
+
+
+@backup_group.command("create")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the file (default: BACKUP_DIR, else instance/backups).")
+def backup_create(folder: Path | None) -> None:
+    """Copy the database now (SQLite online backup; pg_dump -Fc on PostgreSQL) and print the file's path."""
+    from datetime import datetime, timezone
+
+    cfg = current_app.config
+    folder = folder or Path(cfg["BACKUP_DIR"] or Path(current_app.instance_path) / "backups")
+    name = f"manual-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}{backups.SUFFIX[db.engine.dialect.name]}"
+    try:
+        target = backups.create(db.engine, folder / name)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{target} ({target.stat().st_size} bytes)")
+
+
+@backup_group.command("restore")
+@click.argument("backup", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--into", "target_url", required=True,
+              help="A fresh database: sqlite:///new-file.sqlite3 or postgresql://user@host/new_empty_db.")
+def backup_restore(backup: Path, target_url: str) -> None:
+    """Restore a backup into a fresh database and print its fingerprint (compare with `flask backup fingerprint`
+    on the original)."""
+    try:
+        engine = backups.restore(backup, target_url)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    with engine.connect() as connection:
+        click.echo(json.dumps(backups.fingerprint(connection), sort_keys=True))
+    engine.dispose()
+
+
+@backup_group.command("fingerprint")
+def backup_fingerprint() -> None:
+    """Row counts and the closed periods' summary checksum of this database, as one JSON line."""
+    with db.engine.connect() as connection:
+        click.echo(json.dumps(backups.fingerprint(connection), sort_keys=True))

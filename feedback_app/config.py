@@ -1,7 +1,14 @@
 """Default configuration; instance/config.py and FEEDBACK_* environment variables override it."""
 from __future__ import annotations
 
+import ipaddress
+from typing import Any
+
 DEV_SECRET_KEY = "dev-insecure-secret-change-me"
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration is unsafe or incomplete; the message names the setting and says what is expected."""
 
 
 class Defaults:
@@ -14,6 +21,15 @@ class Defaults:
     # FEEDBACK_DATABASE_URL sets DATABASE_URL; empty means SQLite in the instance folder.
     DATABASE_URL = ""
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # PostgreSQL connection pool per worker process: pre-ping (above) replaces a connection the server dropped (a
+    # database restart) instead of failing the request with it; connections are recycled before a firewall or
+    # pgbouncer idles them out; a request waits at most DATABASE_POOL_TIMEOUT seconds for a free connection and
+    # a new connection at most DATABASE_CONNECT_TIMEOUT (then a 503 page asks the citizen to try again).
+    DATABASE_POOL_SIZE = 5
+    DATABASE_MAX_OVERFLOW = 5
+    DATABASE_POOL_RECYCLE = 1800
+    DATABASE_POOL_TIMEOUT = 10
+    DATABASE_CONNECT_TIMEOUT = 5
     SQLITE_BUSY_TIMEOUT_MS = 10_000
 
     # Public address the QR codes and posters point at, e.g. https://skm.batangharikab.go.id. Required outside
@@ -131,8 +147,25 @@ class Defaults:
     BACKUP_DIR = ""
     BACKUP_KEEP = 14
 
+    # The scheduler holds a database lease for this many seconds and renews it every third of that; a second
+    # scheduler runs nothing until the lease has lapsed. /readyz reports the scheduler missing once the lease has
+    # not been renewed for SCHEDULER_STALE_SECONDS (0: the scheduler is not checked).
+    SCHEDULER_LEASE_SECONDS = 90
+    SCHEDULER_STALE_SECONDS = 300
+
+    # Operations: one JSON line per request on the feedback_app.requests logger (REQUEST_LOG), and Prometheus
+    # metrics at /metrics, answered only to these addresses or networks (after PROXY_COUNT is applied).
+    REQUEST_LOG = True
+    METRICS_ALLOWED_ADDRESSES: tuple[str, ...] = ("127.0.0.1", "::1")
+
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"  # use redis://127.0.0.1:6379 with several workers
+    # When the limiter's storage (Redis) is unreachable the limits fail open: each worker falls back to its own
+    # memory (limits then hold per worker, not across them) and goes back to Redis once it answers; an error
+    # of the storage never refuses a citizen's survey.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     RATELIMIT_HEADERS_ENABLED = False
     SURVEY_RATE_LIMIT_CLIENT = "10 per minute;60 per hour"
     SURVEY_RATE_LIMIT_COUNTER = "120 per minute"
@@ -143,3 +176,39 @@ class Defaults:
     LOGIN_RATE_LIMIT_ADDRESS = "10 per minute"
     LOGIN_RATE_LIMIT_ACCOUNT_ADDRESS = "20 per hour"
     LOGIN_RATE_LIMIT_ACCOUNT = "100 per hour"
+
+
+# setting -> smallest accepted whole number
+WHOLE_NUMBERS = {
+    "PROXY_COUNT": 0, "DATABASE_POOL_SIZE": 1, "DATABASE_MAX_OVERFLOW": 0, "DATABASE_POOL_RECYCLE": 1,
+    "DATABASE_POOL_TIMEOUT": 1, "DATABASE_CONNECT_TIMEOUT": 1, "SQLITE_BUSY_TIMEOUT_MS": 0, "BACKUP_KEEP": 1,
+    "SCHEDULER_LEASE_SECONDS": 3, "SCHEDULER_STALE_SECONDS": 0,
+}
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
+RATELIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+unix")
+
+
+def check(config: dict[str, Any]) -> None:
+    """Refuse at start a setting of the wrong kind, naming it and what it should be (not at the first request)."""
+    for name, least in WHOLE_NUMBERS.items():
+        value = config.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ConfigurationError(f"{name} is {value!r}: expected a whole number of at least {least}")
+    url = str(config.get("DATABASE_URL") or "")
+    if url and url.split("://", 1)[0] not in DATABASE_SCHEMES:
+        raise ConfigurationError(f"DATABASE_URL '{url.split('://', 1)[0]}://...' is not supported: expected "
+                                 "postgresql://user@host:5432/database or sqlite:///path/to/file.sqlite3")
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "")
+    if storage.split("://", 1)[0] not in RATELIMIT_SCHEMES or "://" not in storage:
+        raise ConfigurationError(f"RATELIMIT_STORAGE_URI '{storage}' is not supported: expected memory:// (one "
+                                 "worker) or redis://host:6379/0 (several workers or servers)")
+    addresses = config.get("METRICS_ALLOWED_ADDRESSES")
+    if isinstance(addresses, str) or not isinstance(addresses, (list, tuple)):
+        raise ConfigurationError(f"METRICS_ALLOWED_ADDRESSES is {addresses!r}: expected a list of addresses or "
+                                 'networks, e.g. ["127.0.0.1", "10.0.0.0/24"]')
+    for address in addresses:
+        try:
+            ipaddress.ip_network(str(address), strict=False)
+        except ValueError:
+            raise ConfigurationError(f"METRICS_ALLOWED_ADDRESSES holds '{address}': expected an IP address or "
+                                     "network such as 10.0.0.0/24") from None

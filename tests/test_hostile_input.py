@@ -141,6 +141,11 @@ def send(client, route, method, path, query, form, headers=None):
                        data=form if method == "POST" else None, headers=headers or {})
 
 
+def _readiness(route, response) -> bool:
+    """/readyz answers 503 by design while the deployment is not ready (the test database has no scheduler)."""
+    return route.endpoint == "ops.readyz" and response.status_code == 503
+
+
 def test_every_parameter_of_every_route_with_each_kind_of_hostile_value(make_app, app):
     """The exhaustive half, as an administrator (who reaches the most code): each route, each parameter it reads
     (path, query, form) given each kind of hostile value in turn, every other parameter valid."""
@@ -160,7 +165,7 @@ def test_every_parameter_of_every_route_with_each_kind_of_hostile_value(make_app
                 changed = {"path": dict(path), "query": dict(query), "form": dict(form)}
                 changed[where][name] = value
                 response = send(client, route, method, changed["path"], changed["query"], changed["form"])
-                if response.status_code >= 500:
+                if response.status_code >= 500 and not _readiness(route, response):
                     failures.append((method, route.rule, where, name, value))
     assert failures == []
 
@@ -195,7 +200,8 @@ def test_no_route_answers_500_to_hostile_values(make_app, app, role):
     def walk(request):
         route, method, path, query, form = request
         response = send(current["client"], route, method, path, query, form, headers)
-        assert response.status_code < 500, (role, method, route.url(path), query, form, response.status_code)
+        assert response.status_code < 500 or _readiness(route, response), (
+            role, method, route.url(path), query, form, response.status_code)
         if route.endpoint == "auth.logout" and role not in ("anonymous", "api_token"):
             current["client"] = signed_in_client(make_app, role)
 

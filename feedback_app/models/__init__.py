@@ -1,7 +1,7 @@
 """All models, importable from one place (Alembic needs them loaded)."""
 from .attribution import CounterDevice, ServiceDelivered, SurveyToken
 from .base import Base, utcnow
-from .jobs import JobLatch, JobRun, OutboxMessage
+from .jobs import JobLatch, JobRun, OutboxMessage, SchedulerLease
 from .performance import (
     AwardCategory, Formula, Nomination, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating,
 )
@@ -16,7 +16,7 @@ __all__ = [
     "Answer", "ApiToken", "AsnType", "AuditEvent", "AwardCategory", "Base", "DutyShift", "FollowUpContact",
     "FollowUpItem", "FollowUpPlan", "Formula", "JobLatch", "JobRun", "Nomination", "OpeningHours", "OutboxMessage",
     "PeerFeedback", "PerformancePeriod", "PerformanceSummary", "Question", "Questionnaire", "Rating", "Response",
-    "Role", "RollupDay", "RollupMonth", "RollupProfileDay", "RollupProfileMonth", "RollupState", "ServicePoint",
-    "ServiceType", "Staff", "Unit", "User", "Verification", "service_point_service_types", "utcnow",
+    "Role", "RollupDay", "RollupMonth", "RollupProfileDay", "RollupProfileMonth", "RollupState", "SchedulerLease",
+    "ServicePoint", "ServiceType", "Staff", "Unit", "User", "Verification", "service_point_service_types", "utcnow",
 ]
 __all__ += ["CounterDevice", "ServiceDelivered", "SurveyToken"]  # verified attribution (issue 11)

@@ -47,3 +47,15 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str] = mapped_column(Text, default="")
+
+
+class SchedulerLease(Base):
+    """Who may run the scheduled jobs now: one row per lease, taken and renewed with a conditional UPDATE, so a
+    second scheduler started by mistake finds it held and runs nothing until the holder stops renewing it."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    renewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

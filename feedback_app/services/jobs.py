@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import smtplib
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +23,7 @@ from ..models import (
     Answer, FollowUpItem, FollowUpPlan, JobLatch, JobRun, OutboxMessage, Question, Response, Role,
     User,
 )
-from . import periods
+from . import backups, periods
 from .clock import now_utc, to_local
 from .integrity import scan
 from .performance import cycle
@@ -180,26 +179,16 @@ def send_outbox(cfg) -> int:
 
 
 def backup(cfg, instance_path: str, now: datetime | None = None) -> str:
-    """A consistent copy of the SQLite database (online backup API) in the backup folder, once a day, keeping the
-    newest BACKUP_KEEP. PostgreSQL is backed up with pg_dump (see the README); this job then only says so."""
-    if db.engine.dialect.name != "sqlite":
-        return "PostgreSQL: run pg_dump -Fc (see README, Backups); nothing done here"
+    """A consistent copy of the database once a day (SQLite's online backup API, pg_dump -Fc for PostgreSQL) in
+    the backup folder, keeping the newest BACKUP_KEEP; a failure fails the run (job history, the job metrics)."""
     now = now or now_utc()
     day = to_local(now, cfg["TIMEZONE"]).date()
     folder = Path(cfg["BACKUP_DIR"] or Path(instance_path) / "backups")
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"feedback-{day:%Y%m%d}.sqlite3"
+    suffix = backups.SUFFIX[db.engine.dialect.name]
     if db.session.get(JobLatch, ("backup", day.isoformat())) is not None:
         raise AlreadyDone(f"backup already made for {day}")
-    partial = folder / f".feedback-{day:%Y%m%d}.{os.getpid()}.partial"
-    source = sqlite3.connect(db.engine.url.database)
-    try:
-        copy = sqlite3.connect(partial)
-        with copy:
-            source.backup(copy)
-        copy.close()
-    finally:
-        source.close()
+    db.session.rollback()  # no transaction held open while the copy is made
+    partial = backups.create(db.engine, folder / f".feedback-{day:%Y%m%d}.{os.getpid()}{suffix}")
     try:
         latch("backup", day.isoformat())  # the copy counts only if this run is the day's first to finish
         db.session.commit()
@@ -207,11 +196,10 @@ def backup(cfg, instance_path: str, now: datetime | None = None) -> str:
         db.session.rollback()
         partial.unlink()
         raise AlreadyDone(f"backup already made for {day}") from None
-    partial.replace(target)
-    kept = sorted(folder.glob("feedback-*.sqlite3"))
-    for old in kept[:-int(cfg["BACKUP_KEEP"])]:
-        old.unlink()
-    return f"{target} ({target.stat().st_size} bytes)"
+    target = partial.replace(folder / f"feedback-{day:%Y%m%d}{suffix}")
+    deleted = backups.prune(folder, f"feedback-*{suffix}", int(cfg["BACKUP_KEEP"]))
+    tool = "SQLite backup API" if suffix == ".sqlite3" else "pg_dump -Fc"
+    return f"{tool}: {target} ({target.stat().st_size} bytes); {len(deleted)} older generations deleted"
 
 
 def registry(app) -> dict[str, Callable[[], str]]:

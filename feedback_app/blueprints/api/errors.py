@@ -5,7 +5,8 @@ from flask import jsonify
 from werkzeug.http import HTTP_STATUS_CODES
 
 CODES = {400: "bad_request", 401: "invalid_token", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-         409: "conflict", 413: "too_large", 422: "unprocessable", 429: "too_many_requests", 500: "server_error"}
+         409: "conflict", 413: "too_large", 422: "unprocessable", 429: "too_many_requests", 500: "server_error",
+         503: "unavailable"}
 
 
 def error_response(status: int, message: str | None = None):

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from sqlalchemy import insert, select, update
 
+from ... import observability
 from ...extensions import db
 from ...models import Answer, FollowUpContact, Response, SurveyToken, Verification
 from ..integrity import rules
@@ -157,6 +158,7 @@ def store_submission(
         ).scalar_one()
         db.session.rollback()
         return Stored(existing, False)
+    observability.count_stored(flags)
     return Stored(response_id, True)
 
 
