@@ -107,9 +107,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects to this app."""
     from . import i18n, security
-    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
     from .services.organisation.accounts import load_session_user
 
+    compress.init_app(app)  # first: its after_request hook then runs last, on the finished body and headers
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
