@@ -5,7 +5,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -150,32 +150,41 @@ def to_csv(table_headers: Iterable[str], rows: Iterable[tuple]) -> Iterator[str]
 
 
 def to_xlsx(tables: list[tuple[str, tuple[str, ...], Iterable[tuple], frozenset[int]]]) -> bytes:
-    """A workbook, one sheet per table; text cells are stored as text (never formulas), numbers as numbers."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    """A workbook, one sheet per table; text cells are stored as text (never formulas), numbers as numbers.
 
-    workbook = Workbook(write_only=True)
-    for name, headers, rows, text_columns in tables:
-        sheet = workbook.create_sheet(name[:31])
-        bold = []
-        for header in headers:
-            cell = WriteOnlyCell(sheet, value=header)
-            cell.font = Font(bold=True)
-            bold.append(cell)
-        sheet.append(bold)
-        for row in rows:
-            cells = []
-            for index, value in enumerate(row):
-                if isinstance(value, str) or (index in text_columns and value is not None):
-                    text = str(value)
-                    cell = WriteOnlyCell(sheet, value=text if PHONE_RE.match(text) else safe_text(text))
-                    cell.data_type = "s"
-                    cell.number_format = "@"
-                else:
-                    cell = WriteOnlyCell(sheet, value=value)
-                cells.append(cell)
-            sheet.append(cells)
+    XlsxWriter in constant-memory mode: each row goes to a temporary file as it is written, so a quarter of a busy
+    unit (~17,000 rows) neither holds every cell in memory nor waits for openpyxl's slower writer (about three
+    times the time: scripts/bench_exports)."""
+    import xlsxwriter
+
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    # strings are written with write_string only, and these options make sure nothing is ever turned into a
+    # formula, a number or a link behind our back
+    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "strings_to_formulas": False,
+                                            "strings_to_numbers": False, "strings_to_urls": False})
+    bold = workbook.add_format({"bold": True})
+    text_format = workbook.add_format({"num_format": "@"})
+    stamp_format = workbook.add_format({"num_format": "yyyy-mm-dd h:mm:ss"})
+    for name, headers, rows, text_columns in tables:
+        sheet = workbook.add_worksheet(name[:31])
+        for column, header in enumerate(headers):
+            sheet.write_string(0, column, header, bold)
+        for row_number, row in enumerate(rows, start=1):
+            for column, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, str) or column in text_columns:
+                    text = str(value)
+                    if not text:  # an empty cell, formatted as text like its column
+                        sheet.write_blank(row_number, column, None, text_format)
+                        continue
+                    sheet.write_string(row_number, column, text if PHONE_RE.match(text) else safe_text(text),
+                                       text_format)
+                elif isinstance(value, bool):
+                    sheet.write_boolean(row_number, column, value)
+                elif isinstance(value, (datetime, date)):
+                    sheet.write_datetime(row_number, column, value, stamp_format)
+                else:
+                    sheet.write_number(row_number, column, float(value) if isinstance(value, Decimal) else value)
+    workbook.close()
     return buffer.getvalue()
