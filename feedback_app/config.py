@@ -48,8 +48,10 @@ class Defaults:
 
     # Integrity: submits faster than this after the page was rendered are flagged (kept, excluded until review).
     SURVEY_MIN_SECONDS = 8
-    # A rendered form older than this is still accepted but flagged as stale.
-    SURVEY_MAX_AGE_SECONDS = 24 * 3600
+    # A survey page older than this (its signed render token says when it was drawn) is not stored: it comes back
+    # with every answer kept and a fresh token, to send again (the citizen's path has no session whose CSRF token
+    # could expire instead; this is the same six hours that token had).
+    SURVEY_MAX_AGE_SECONDS = 6 * 3600
     # The scheduled integrity scan (services/integrity.scan, every 5 minutes) flags bursts, excluded until review:
     # more than N responses for one officer within M minutes, and more than N from one address (client_hash) at
     # one counter within M minutes. None turns a rule off. It looks back this many hours.
