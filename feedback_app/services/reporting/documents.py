@@ -321,8 +321,7 @@ def gather(unit, period, policy, region: str) -> ReportInput:
     scope = reports.Scope(ids)
     board = dashboards.build(unit.name, scope, period, policy, sub_units=list(unit.children))
     start, end = period.bounds_utc(policy.tz_name)
-    matrix = [(row[0], *row[12:21]) for row in
-              exports.response_rows(scope, start, end, policy.tz_name, include_excluded=False)]
+    matrix = exports.answer_matrix(scope, start, end)
     counters = db.session.scalars(
         select(ServicePoint.name).where(ServicePoint.unit_id.in_(ids), ServicePoint.active).order_by(ServicePoint.name)
     ).all()
