@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("reportlab", "openpyxl", "xlsxwriter", "qrcode", "PIL", "apscheduler")
+HEAVY = ("reportlab", "openpyxl", "xlsxwriter", "qrcode", "PIL", "apscheduler", "alembic", "mako")
 
 PROBE = """
 import json, sys
