@@ -115,11 +115,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extension objects to this app."""
     from . import i18n, observability, security
-    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .extensions import babel, compress, csrf, db, limiter, login_manager
     from .services.organisation.accounts import load_session_user
 
+    compress.init_app(app)  # first: its after_request hook then runs last, on the finished body and headers
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
@@ -161,7 +161,8 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """The flask commands (roster import, demo seed, QR posters)."""
-    from . import cli
+    """The flask commands (roster import, demo seed, QR posters) and `flask db` (migrations, bound on first use)."""
+    from . import cli, dbcli
 
     cli.register(app)
+    dbcli.register(app)

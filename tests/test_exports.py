@@ -80,3 +80,65 @@ def test_exports_are_scoped_and_reject_unknown_tables(client, app):
     csv_text = client.get(f"/dashboard/unit/{point.unit.code}/tables.csv?period=2026-Q3&table=Unsur").get_data(
         as_text=True)
     assert csv_text.lstrip("\ufeff").startswith("Kode,Unsur,Jumlah jawaban,NRR,Nilai (25-100),Mutu,Catatan")
+
+
+def _openpyxl_workbook(tables) -> bytes:
+    """The writer the exports used before XlsxWriter (openpyxl, write-only), kept here as the reference for what a
+    user sees."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    from feedback_app.services.survey.survey import PHONE_RE
+
+    workbook = Workbook(write_only=True)
+    for name, headers, rows, text_columns in tables:
+        sheet = workbook.create_sheet(name[:31])
+        header_cells = []
+        for header in headers:
+            cell = WriteOnlyCell(sheet, value=header)
+            cell.font = Font(bold=True)
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        for row in rows:
+            cells = []
+            for index, value in enumerate(row):
+                if isinstance(value, str) or (index in text_columns and value is not None):
+                    text = str(value)
+                    cell = WriteOnlyCell(sheet, value=text if PHONE_RE.match(text) else safe_text(text))
+                    cell.data_type, cell.number_format = "s", "@"
+                else:
+                    cell = WriteOnlyCell(sheet, value=value)
+                cells.append(cell)
+            sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _seen(data: bytes) -> dict:
+    """Every cell as a spreadsheet shows it: value, type, number format (text or not) and boldness; an empty cell
+    is empty however it was stored."""
+    book = load_workbook(io.BytesIO(data))
+    return {sheet.title: [[(None if c.value == "" else c.value, c.data_type if c.value not in (None, "") else None,
+                            c.number_format == "@", bool(c.font.bold)) for c in row]
+                          for row in sheet.iter_rows()] for sheet in book.worksheets}
+
+
+def test_workbook_shows_the_same_cells_as_the_openpyxl_writer_did():
+    from feedback_app.services.reporting.exports import to_xlsx
+
+    rows = [
+        (1, "2026-07-10 10:00", "Disdukcapil", "=HYPERLINK(\"http://evil.example\")", "+62 812 3456 7890", 3.75,
+         None, "199001012015031001", 0, "-5", "@SUM(A1)", "ya"),
+        (2, "2026-07-10 11:00", "Dinkes", "Antrian lama; =1+1", "", 100.0, 4, "PTG-07", 12, "\tx", "Baik", "tidak"),
+    ]
+    tables = [("Responden dan sheet yang namanya panjang sekali", ("No", "Waktu", "Unit", "Kritik", "Telepon", "IKM",
+                                                                  "U1", "NIP", "Kode", "Catatan", "Lain", "Ya"),
+               rows, frozenset({7, 8})),
+              ("Kosong", ("A", "B"), [], frozenset())]
+    ours = to_xlsx(tables)
+    assert _seen(ours) == _seen(_openpyxl_workbook(tables))
+    sheet = load_workbook(io.BytesIO(ours)).worksheets[0]
+    assert sheet["D2"].value == "'=HYPERLINK(\"http://evil.example\")" and sheet["D2"].data_type == "s"
+    assert sheet["I2"].value == "0" and sheet["F2"].value == 3.75 and sheet["G2"].value is None

@@ -38,9 +38,10 @@ def test_https_public_address_means_secure_cookies_and_hsts(make_app, app):
     secure = make_app(PUBLIC_BASE_URL=PUBLIC, EXTRA_TRUSTED_HOSTS=["localhost"]).test_client()
     page = secure.get("/s/DKC-02?lang=en")
     assert page.headers["Strict-Transport-Security"] == "max-age=31536000"
-    cookies = [c for c in page.headers.getlist("Set-Cookie") if "=;" not in c]  # not the deletions (no value)
-    assert len(cookies) == 2 and all("; Secure" in c for c in cookies)  # the session (CSRF) and the language
+    sign_in = secure.get("/staff/login")  # the survey has no session; a staff form has one (its CSRF token)
+    cookies = [c for r in (page, sign_in) for c in r.headers.getlist("Set-Cookie") if "=;" not in c]
+    assert len(cookies) == 2 and all("; Secure" in c for c in cookies)  # the language and the session
     plain = make_app(PUBLIC_BASE_URL="http://10.0.0.5:8000", EXTRA_TRUSTED_HOSTS=["localhost"]).test_client()
-    page = plain.get("/s/DKC-02?lang=en")
+    page, sign_in = plain.get("/s/DKC-02?lang=en"), plain.get("/staff/login")
     assert "Strict-Transport-Security" not in page.headers
-    assert not any("Secure" in c for c in page.headers.getlist("Set-Cookie"))
+    assert not any("Secure" in c for r in (page, sign_in) for c in r.headers.getlist("Set-Cookie"))

@@ -1,6 +1,8 @@
 """The performance cycle through the pages, the exports and the API, as unit heads, officers and HR use them."""
 import csv
+import gzip
 import io
+import json
 import re
 from datetime import timedelta
 
@@ -158,6 +160,12 @@ def test_hr_api_with_etag_and_hr_scope_only(client, regency, app):
     assert answer.headers["ETag"] == f'"{body["version"]}"' and len(body["items"]) == 4
     unchanged = client.get("/api/v1/hr/periods/2026-Q3/summaries",
                            headers={**headers, "If-None-Match": answer.headers["ETag"]})
+    assert unchanged.status_code == 304 and unchanged.data == b""
+    # a poller that accepts gzip gets the same rows compressed, and its ETag still answers 304 while nothing changed
+    packed = client.get("/api/v1/hr/periods/2026-Q3/summaries", headers={**headers, "Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip" and json.loads(gzip.decompress(packed.data)) == body
+    unchanged = client.get("/api/v1/hr/periods/2026-Q3/summaries",
+                           headers={**headers, "Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
     assert unchanged.status_code == 304 and unchanged.data == b""
 
     refused = client.get("/api/v1/hr/periods/2026-Q3/summaries", headers={"Authorization": f"Bearer {head_token}"})

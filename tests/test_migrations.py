@@ -8,6 +8,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from feedback_app import create_app
+from feedback_app.dbcli import init_migrate
 from feedback_app.extensions import db
 from feedback_app.models import Base
 
@@ -31,6 +32,7 @@ def fresh_database_url(tmp_path):
 
 def test_upgrade_head_matches_the_models(fresh_database_url):
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    init_migrate(app)
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:

@@ -123,3 +123,23 @@ def test_a_long_appendix_has_every_respondent_once_a_header_on_each_page_and_the
     assert numbers == list(range(1, 121))  # every respondent once, in order, none lost at a page boundary
     text = " ".join(" ".join(tokens) for tokens in pages)
     assert re.search(r"Σ nilai 478 476 476 480 478 478 479 476 476", text)  # 117 x 4 plus the three above
+
+
+def test_matrix_page_prints_every_row_even_with_a_missing_answer():
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas
+
+    from feedback_app.services.reporting.documents import _MatrixPage
+
+    widths = [27 * mm] + [14.5 * mm] * 9
+    rows = [["1", *"432143214"], ["2", "4", "", "3", "3", "3", "3", "3", "3", "1"], ["10", *"111111111"]]
+    page = _MatrixPage(["No", *(f"U{i}" for i in range(1, 10))], rows, widths, 16, 15)
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    page.drawOn(pdf, 40, 600)
+    pdf.save()
+    reader = PdfReader(io.BytesIO(buffer.getvalue()))
+    # a row with a missing answer is drawn cell by cell; the others as one word-spaced string of digits
+    text = reader.pages[0].extract_text().split()
+    assert text[:10] == ["No", *(f"U{i}" for i in range(1, 10))] and text[10:20] == ["1", *"432143214"] and text[20:29] == ["2", "4", "3", "3", "3", "3", "3", "3", "1"]
+    assert text[29:39] == ["10", *"111111111"]

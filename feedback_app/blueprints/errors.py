@@ -55,10 +55,6 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
-        if request.endpoint in ("public.submit", "public.verified_submit") and request.view_args:
-            from .public.views import rerender_after_csrf_failure
-
-            return rerender_after_csrf_failure(request.view_args["code"], request.view_args.get("survey_token"))
         return render_error(400)
 
     @app.errorhandler(HTTPException)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape as _escape
 
-from reportlab.platypus import Paragraph
-
 # Control characters other than tab and newline end the PDF's text operators early or make the parser stop.
 _CONTROL = {code: None for code in (*range(0, 9), 11, 12, *range(14, 32), 127)}
 
@@ -17,8 +15,10 @@ def escape(value) -> str:
     return _escape(("" if value is None else str(value)).translate(_CONTROL))
 
 
-def paragraph(value, style) -> Paragraph:
+def paragraph(value, style):
     """A paragraph of plain text (no markup of its own)."""
+    from reportlab.platypus import Paragraph
+
     return Paragraph(escape(value), style)
 
 

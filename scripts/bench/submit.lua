@@ -1,5 +1,7 @@
--- wrk script: POST valid survey submissions with a real session cookie, CSRF token and render token
--- (fetched once by bench_submit) and a fresh idempotency key per request.
+-- wrk script: POST valid survey submissions as a current browser sends them from the survey page (Sec-Fetch-Site:
+-- same-origin), with its render token (fetched once by bench_submit) and a fresh idempotency key per request; a
+-- session cookie and CSRF token too when the page handed them out (versions of the app before the session-free
+-- citizen path), none otherwise.
 -- args: path cookie csrf rt staff answers prefix quota
 -- With quota > 0 each thread sends exactly that many POSTs, then harmless GETs, and stops once every POST
 -- has been answered, so the rows stored can be compared exactly with the submissions counted.
@@ -15,8 +17,10 @@ function init(args)
   path, cookie, csrf, rt, staff, answers, prefix = args[1], args[2], args[3], args[4], args[5], args[6], args[7]
   quota = tonumber(args[8]) or 0
   issued, ok, bad = 0, 0, 0
-  headers = { ["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = cookie }
-  base = "csrf_token=" .. csrf .. "&rt=" .. rt .. "&lang=id&staff=" .. staff .. answers
+  headers = { ["Content-Type"] = "application/x-www-form-urlencoded", ["Sec-Fetch-Site"] = "same-origin" }
+  if cookie ~= "" then headers["Cookie"] = cookie end
+  base = "rt=" .. rt .. "&lang=id&staff=" .. staff .. answers
+  if csrf ~= "" then base = "csrf_token=" .. csrf .. "&" .. base end
 end
 
 function request()

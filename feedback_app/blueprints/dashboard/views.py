@@ -19,7 +19,7 @@ from ...services.organisation import accounts
 from ...services.organisation.staff import staff_keys
 from ...services.performance import appraisal, cycle
 from ...services.performance.appraisal import PerformanceError
-from ...services.reporting import dashboards, delivered, documents, exports, plans, reports, rollups
+from ...services.reporting import dashboards, delivered, exports, plans, reports, rollups
 from ...services.reporting.scoring import minimum_sample
 from ...services.survey import followups
 from ...services.survey.counters import unit_ids_of
@@ -305,6 +305,8 @@ def report(code: str):
     found = _unit_in_scope(_unit_by_code(code), f"unit:{code[:40]}")
     period = _period()
     policy = _policy()
+    from ...services.reporting import documents  # reportlab loads with the first report, not at start
+
     pdf = documents.report_pdf(documents.gather(found, period, policy, current_app.config["REGION_NAME"]))
     return download(pdf, f"laporan-skm-{found.code.lower()}-{period.token}.pdf", inline=True)
 

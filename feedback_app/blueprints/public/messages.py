@@ -15,6 +15,8 @@ ERRORS = {
     "followup_unchecked": _l("Tick \"I want to be contacted\", or leave the phone and e-mail empty."),
     "form_incomplete": _l("The form was incomplete. Please check your answers and send again."),
     "session_expired": _l("Your session expired before sending. Your answers are kept: please send again."),
+    "cross_site": _l("This form arrived from another website, so nothing was saved. Your answers are kept: check "
+                     "them and send again from this page."),
 }
 
 SEX_LABELS = {"L": _l("Male"), "P": _l("Female")}

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 from flask import Response, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from ...extensions import db, limiter
+from ...extensions import csrf, db, limiter
 from ...models import Unit
+from ...security import cross_site
 from ...services import clock, parsing, periods
 from ...services.integrity import on_submit
 from ...services.reporting import dashboards
@@ -42,10 +42,10 @@ def _context(code: str) -> counters.CounterContext:
 
 
 # The clean survey page (no answers, no errors) is rendered once per counter, language and officers on duty,
-# with slots for the three per-visit values; a visit then costs three string replacements instead of a render.
+# with slots for the per-visit values; a visit then costs two string replacements instead of a render.
 # A slot holds '<' and '>', which autoescaping turns into entities in every data string (counter, unit and
 # staff names, questions), so no name can contain a slot and take the token meant for the form.
-_SLOTS = (Markup("<@csrf@>"), Markup("<@rt@>"), Markup("<@idem@>"))
+_SLOTS = (Markup("<@rt@>"), Markup("<@idem@>"))
 _pages = counters.TTLCache()
 
 
@@ -61,7 +61,6 @@ def _render_survey(context, questionnaire, values=None, errors=None, status=200,
     else:
         staff, preselected = context.staff_choices(local, timedelta(minutes=cfg["DUTY_GRACE_MINUTES"]))
     tokens = (
-        generate_csrf(),
         survey.make_render_token(cfg["SECRET_KEY"], context, questionnaire.id),
         idem or (values or {}).get("idem") or secrets.token_urlsafe(18),
     )
@@ -73,7 +72,7 @@ def _render_survey(context, questionnaire, values=None, errors=None, status=200,
             "public/survey.html",
             ctx=context, questionnaire=questionnaire, locale=locale, staff=staff, values=values,
             errors={field: str(ERRORS[code]) for field, code in errors.items()},
-            csrf=slots[0], render_token=slots[1], idem=slots[2],
+            render_token=slots[0], idem=slots[1],
             sex_labels=SEX_LABELS, education_labels=EDUCATION_LABELS, occupation_labels=OCCUPATION_LABELS,
             verified=verified, action=action or url_for("public.submit", code=context.code), kiosk=kiosk,
             idle_seconds=int(cfg["KIOSK_IDLE_SECONDS"]),
@@ -108,16 +107,27 @@ def survey_page(code: str):
     return _render_survey(context, context.questionnaire)
 
 
+def _kept_answers() -> dict[str, str]:
+    """What the citizen sent, to show again on a page that asks them to send it once more."""
+    return {k: v for k, v in request.form.items() if k not in ("website", "rt")}
+
+
 @bp.post("/s/<code>")
+@csrf.exempt  # no session here: cross-site posts are refused by the browser's Fetch Metadata / Origin headers
 @limiter.limit(_client_limit)
 @limiter.limit(_counter_limit, key_func=_counter_key)
 def submit(code: str):
     """Check and store a survey; on errors, the same page with messages and every valid answer kept."""
     cfg = current_app.config
     context = _context(code)
+    if cross_site(request, (cfg["PUBLIC_BASE_URL"],) if cfg["PUBLIC_BASE_URL"] else ()):
+        return _render_survey(context, context.questionnaire, _kept_answers(), {"form": "cross_site"}, status=403)
     render = survey.read_render_token(
         cfg["SECRET_KEY"], request.form.get("rt", ""), context, cfg["SURVEY_MAX_AGE_SECONDS"], clock.timestamp()
     )
+    if render.flag == "stale_form":  # the page was open too long: drawn again, with every answer kept
+        return _render_survey(context, context.questionnaire, _kept_answers(), {"form": "session_expired"},
+                              status=400)
     questionnaire = context.questionnaire
     if render.questionnaire_id != questionnaire.id:
         questionnaire = counters.load_questionnaire(render.questionnaire_id) or questionnaire
@@ -158,6 +168,7 @@ def verified_survey(code: str, survey_token: str):
 
 
 @bp.post("/s/<code>/v/<survey_token>")
+@csrf.exempt  # as submit: no session; cross-site posts refused by Fetch Metadata / Origin, the link itself is single-use
 @limiter.limit(_client_limit)
 @limiter.limit(_counter_limit, key_func=_counter_key)
 def verified_submit(code: str, survey_token: str):
@@ -165,22 +176,29 @@ def verified_submit(code: str, survey_token: str):
     cfg = current_app.config
     context = _context(code)
     now = clock.now_utc()
+    action = url_for(".verified_submit", code=context.code, survey_token=survey_token)
     try:
         token = attribution.check(survey_token, context.service_point_id, now)
     except attribution.TokenUsed as error:
         return _token_refused(context, error) if not _is_retry(survey_token) else _thanks_redirect(context, None)
     except attribution.TokenRefused as error:
         return _token_refused(context, error)
+    kiosk = token.source == "kiosk"
+    if cross_site(request, (cfg["PUBLIC_BASE_URL"],) if cfg["PUBLIC_BASE_URL"] else ()):
+        return _render_survey(context, context.questionnaire, _kept_answers(), {"form": "cross_site"}, status=403,
+                              verified=token, action=action, kiosk=kiosk)
     render = survey.read_render_token(
         cfg["SECRET_KEY"], request.form.get("rt", ""), context, cfg["SURVEY_MAX_AGE_SECONDS"], clock.timestamp()
     )
+    if render.flag == "stale_form":  # the page was open too long: drawn again, with every answer kept
+        return _render_survey(context, context.questionnaire, _kept_answers(), {"form": "session_expired"},
+                              status=400, verified=token, action=action, kiosk=kiosk)
     questionnaire = context.questionnaire
     if render.questionnaire_id != questionnaire.id:
         questionnaire = counters.load_questionnaire(render.questionnaire_id) or questionnaire
     local = clock.to_local(now, cfg["TIMEZONE"])
     checked = survey.check_submission(request.form, context, questionnaire, set(), render, on_submit.speed_rules(cfg),
                                       str(get_locale()), verified_staff_id=token.staff_id)
-    action = url_for(".verified_submit", code=context.code, survey_token=survey_token)
     if checked.submission is None:
         return _render_survey(context, questionnaire, checked.values, checked.errors, status=422, verified=token,
                               action=action, kiosk=token.source == "kiosk")
@@ -225,21 +243,6 @@ def verified_qr(code: str, survey_token: str, fmt: str):
     response.mimetype = mimetype
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def rerender_after_csrf_failure(code: str, survey_token: str | None = None) -> Response:
-    """A submit whose CSRF token failed: nothing is stored; the page returns with the answers kept."""
-    context = _context(code)
-    values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "website", "rt")}
-    if survey_token is None:
-        return _render_survey(context, context.questionnaire, values, {"form": "session_expired"}, status=400)
-    try:
-        token = attribution.check(survey_token, context.service_point_id, clock.now_utc())
-    except attribution.TokenRefused as error:
-        return _token_refused(context, error)
-    return _render_survey(context, context.questionnaire, values, {"form": "session_expired"}, status=400,
-                          verified=token, kiosk=token.source == "kiosk",
-                          action=url_for(".verified_submit", code=context.code, survey_token=survey_token))
 
 
 @bp.get("/privasi")

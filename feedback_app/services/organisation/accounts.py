@@ -15,8 +15,11 @@ from ..survey.counters import unit_ids_of
 from .staff import find_staff
 
 MIN_PASSWORD = 10
-# Compared against when the username is unknown, so a failed sign-in takes as long either way.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+# Compared against when the username is unknown, so a failed sign-in takes as long either way: a hash with
+# werkzeug's default scrypt parameters of a random password nobody kept. A literal, not made at import: scrypt
+# costs about half a second, which every `flask` command and worker start paid.
+_DUMMY_HASH = ("scrypt:32768:8:1$wet3IN1PZxzxxD06$11099ecbef964017a0fb02ae74"
+               "d2e600f08d6bda68523273a32cfdf04b8d0ae462870654203996647c577fafa7948ec19826c44e121e054e339fcc8c2c06ff9c")
 
 
 class AccountError(ValueError):

@@ -10,8 +10,9 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import (
-    BaseDocTemplate, Frame, KeepTogether, PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle,
+    BaseDocTemplate, Flowable, Frame, KeepTogether, PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle,
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
@@ -96,6 +97,65 @@ def _table(rows: list[list], widths=None, header_rows: int = 1, font_size: float
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]))
     return table
+
+
+class _MatrixPage(Flowable):
+    """One page of the respondent matrix, looking like _table's grid (header shaded and bold, grey 0.4 pt lines,
+    text at the cell's top left) but drawn as one grid and one text object. A busy unit's quarter has ~17,000
+    respondents, ~170,000 cells: as reportlab Tables, drawn cell by cell on both passes of the build (the table of
+    contents needs two), they were most of the report's time."""
+
+    def __init__(self, header: list[str], rows: list[list[str]], widths: list[float], header_height: float,
+                 row_height: float, font_size: float = 8):
+        super().__init__()
+        self.hAlign = "CENTER"  # as a Table sits
+        self.header, self.rows, self.widths = header, rows, widths
+        self.header_height, self.row_height, self.font_size = header_height, row_height, font_size
+
+    def wrap(self, available_width, available_height):
+        return sum(self.widths), self.header_height + len(self.rows) * self.row_height
+
+    def draw(self):
+        canvas, size = self.canv, self.font_size
+        width, height = self.wrap(0, 0)
+        xs = [0.0]
+        for w in self.widths:
+            xs.append(xs[-1] + w)
+        ys = [height] + [height - self.header_height - i * self.row_height for i in range(len(self.rows) + 1)]
+        canvas.saveState()
+        canvas.setFillColor(colors.HexColor("#dce6f2"))
+        canvas.rect(0, height - self.header_height, width, self.header_height, stroke=0, fill=1)
+        canvas.setStrokeColor(colors.grey)
+        canvas.setLineWidth(0.4)
+        canvas.grid(xs, ys)
+        canvas.setFillColor(colors.black)
+        text = canvas.beginText()
+        text.setFont("Helvetica-Bold", size)
+        for x, value in zip(xs, self.header):  # as Table does: 6 pt from the left, 3 pt under the top
+            text.setTextOrigin(x + 6, height - 3 - size)
+            text.textOut(value)
+        text.setFont("Helvetica", size)
+        # The nine answers are single digits in equal columns: one string per row, "4 3 4 ...", whose spaces are
+        # widened (PDF word spacing) so each digit lands where its cell's text would; a row with anything else
+        # (a missing answer) is drawn cell by cell.
+        pitch = self.widths[1] if len(set(self.widths[1:])) == 1 else None
+        digit, space = (pdfmetrics.stringWidth(c, "Helvetica", size) for c in ("0", " "))
+        text.setWordSpace(pitch - digit - space if pitch else 0)
+        for top, row in zip(ys[1:], self.rows):
+            y = top - 3 - size
+            answers = row[1:]
+            if pitch and all(len(v) == 1 and v.isdigit() for v in answers):
+                text.setTextOrigin(xs[0] + 6, y)
+                text.textOut(row[0])
+                text.setTextOrigin(xs[1] + 6, y)
+                text.textOut(" ".join(answers))
+                continue
+            for x, value in zip(xs, row):
+                if value:
+                    text.setTextOrigin(x + 6, y)
+                    text.textOut(value)
+        canvas.drawText(text)
+        canvas.restoreState()
 
 
 def report_pdf(data: ReportInput) -> bytes:
@@ -232,7 +292,7 @@ def report_pdf(data: ReportInput) -> bytes:
     start = 0
     while start < len(rows):  # a page break after each (the estimate errs a row short, never over)
         size = first_page if start == 0 else per_page
-        story.append(_table([["No", *codes], *rows[start:start + size]], widths, font_size=8))
+        story.append(_MatrixPage(["No", *codes], rows[start:start + size], widths, header_height, row_height))
         start += size
         if start < len(rows):
             story.append(PageBreak())
@@ -261,8 +321,7 @@ def gather(unit, period, policy, region: str) -> ReportInput:
     scope = reports.Scope(ids)
     board = dashboards.build(unit.name, scope, period, policy, sub_units=list(unit.children))
     start, end = period.bounds_utc(policy.tz_name)
-    matrix = [(row[0], *row[12:21]) for row in
-              exports.response_rows(scope, start, end, policy.tz_name, include_excluded=False)]
+    matrix = exports.answer_matrix(scope, start, end)
     counters = db.session.scalars(
         select(ServicePoint.name).where(ServicePoint.unit_id.in_(ids), ServicePoint.active).order_by(ServicePoint.name)
     ).all()

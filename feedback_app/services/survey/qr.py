@@ -5,14 +5,8 @@ import io
 from dataclasses import dataclass
 from functools import lru_cache
 
-import qrcode
-import qrcode.image.svg
-from qrcode.constants import ERROR_CORRECT_M
-from reportlab.lib.colors import HexColor, black, white
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
-from reportlab.pdfgen import canvas
+# qrcode, PIL and reportlab are imported where an image or a poster is drawn, not when the app starts (every
+# `flask` command and every worker would pay for them otherwise: tests/test_quick_start.py).
 
 INVITATION_ID = "Bagaimana pelayanan kami hari ini? Pindai kode QR ini dan isi survei kepuasan: 2 menit, tanpa nama."
 INVITATION_EN = "How did we serve you today? Scan this code for a 2-minute anonymous survey."
@@ -23,7 +17,10 @@ def survey_url(code: str, base_url: str) -> str:
     return base_url.rstrip("/") + "/s/" + code
 
 
-def _qr(url: str) -> qrcode.QRCode:
+def _qr(url: str):
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=10, border=4)
     code.add_data(url)
     code.make(fit=True)
@@ -41,6 +38,8 @@ def qr_png(url: str) -> bytes:
 @lru_cache(maxsize=512)
 def qr_svg(url: str) -> bytes:
     """The QR code for a URL as an SVG image (scales to any print size)."""
+    import qrcode.image.svg
+
     buffer = io.BytesIO()
     _qr(url).make_image(image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
     return buffer.getvalue()
@@ -61,6 +60,11 @@ class PosterInfo:
 
 def posters_pdf(posters: list[PosterInfo], base_url: str, region_name: str) -> bytes:
     """One A4 page per counter: region, unit, counter, the QR (vector), the invitation and the short URL."""
+    from reportlab.lib.colors import HexColor, black, white
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas
+
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
     pdf.setTitle("Poster survei kepuasan masyarakat")
@@ -106,11 +110,15 @@ def posters_pdf(posters: list[PosterInfo], base_url: str, region_name: str) -> b
 
 
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    from reportlab.lib.utils import simpleSplit
+
     return simpleSplit(text, font, size, width) or [""]
 
 
-def _draw_qr(pdf: canvas.Canvas, url: str, x: float, y: float, size: float) -> None:
+def _draw_qr(pdf, url: str, x: float, y: float, size: float) -> None:
     """Draw the QR as filled squares so it prints sharp at any size."""
+    from reportlab.lib.colors import black
+
     matrix = _qr(url).get_matrix()
     cell = size / len(matrix)
     pdf.setFillColor(black)
