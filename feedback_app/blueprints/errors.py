@@ -1,11 +1,16 @@
 """Generic, translated error pages: a clear reason for the person, never a stack trace."""
 from __future__ import annotations
 
+import time
+from datetime import datetime, timezone
+
 from flask import Flask, current_app, render_template, request, url_for
+from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ..services.clock import to_local
 from .api.errors import error_response
 
 PAGES = {
@@ -15,7 +20,7 @@ PAGES = {
     405: (_l("Not allowed"), _l("This page cannot be used that way.")),
     409: (_l("Not possible now"), _l("This cannot be done in the current state of the record.")),
     413: (_l("Too large"), _l("What was sent is too large.")),
-    429: (_l("Please wait a moment"), _l("Many answers arrived from here in a short time. Please wait a minute, then go back and send again: your answers are still on the previous page.")),
+    429: (_l("Please wait a moment"), _l("Many answers arrived from here in a short time. Please wait, then go back and send again: your answers are still on the previous page.")),
     500: (_l("Something went wrong"), _l("We could not finish this request. Nothing is lost on our side; please try again in a moment.")),
 }
 
@@ -35,6 +40,29 @@ def render_error(status: int, reason: str | None = None):
     response = current_app.make_response((page, status))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def seconds_until_allowed() -> int:
+    """How long the client must wait before the rate limit it hit lets it through again (60 when unknown)."""
+    from ..extensions import limiter
+
+    try:
+        breached = limiter.current_limit
+        reset_at = breached.reset_at if breached is not None else None
+    except Exception:  # the limiter's storage is unreachable: say a minute rather than fail the error page
+        reset_at = None
+    return max(1, reset_at - int(time.time())) if reset_at else 60
+
+
+def when_to_retry(seconds: int) -> str:
+    """'Please try again in 45 seconds (at 09.14 WIB).', in the reader's language, never the limit's own text."""
+    if seconds < 90:
+        wait = ngettext("%(num)d second", "%(num)d seconds", seconds)
+    else:
+        wait = ngettext("%(num)d minute", "%(num)d minutes", (seconds + 59) // 60)
+    at = to_local(datetime.fromtimestamp(time.time() + seconds, timezone.utc), current_app.config["TIMEZONE"])
+    clock_time = at.strftime("%H:%M %Z" if str(get_locale()) == "en" else "%H.%M %Z")  # 09.14 WIB, as Indonesians write it
+    return gettext("Please try again in %(wait)s (at %(time)s).", wait=wait, time=clock_time)
 
 
 def register(app: Flask) -> None:
@@ -57,12 +85,15 @@ def register(app: Flask) -> None:
         reason = error.description if error.description != type(error).description else None
         if error.code == 413 and request.endpoint == "public.submit":
             reason = str(SURVEY_TOO_LARGE)
+        retry = seconds_until_allowed() if error.code == 429 else None
+        if retry is not None:  # Flask-Limiter's description is the limit itself ("10 per 1 minute"): not for people
+            reason = when_to_retry(retry)
         if wants_json():
             response = error_response(error.code or 500, reason)
         else:
             response = render_error(error.code or 500, reason)
-        if error.code == 429:
-            response.headers["Retry-After"] = "60"
+        if retry is not None:
+            response.headers["Retry-After"] = str(retry)
         return response
 
     @app.errorhandler(Exception)
