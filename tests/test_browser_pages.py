@@ -1,0 +1,120 @@
+"""Pages in headless Chromium (JavaScript off for the page) at 360 and 1280 px: nothing wider than the screen,
+the error summary naming questions, and axe-core (WCAG 2.1 A/AA rules) with no violations."""
+import os
+from pathlib import Path
+
+import pytest
+
+from . import factories
+from .test_browser import CHROMEDRIVER, CHROMIUM, live_server, wait  # noqa: F401  (the end-to-end test's server)
+from .test_browser import pytestmark as _browser_marks
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+pytestmark = [
+    *_browser_marks,
+    # `npm ci` at the project's root installs axe-core (package.json); CI must have it, a laptop may skip.
+    pytest.mark.skipif(not AXE.exists() and not os.environ.get("CI"), reason="needs axe-core: run `npm ci`"),
+]
+WIDTHS = (360, 1280)
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """Headless Chromium whose pages run no script (as a citizen with JavaScript off); only the DevTools protocol
+    lifts that, for the moment axe-core runs (its promise needs the page's timers)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'profile'}", "--window-size=360,800"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(20)
+    driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    yield driver
+    driver.quit()
+
+
+def evaluate(browser, expression: str, promise: bool = False):
+    """Run an expression through the DevTools protocol: works while the page's own scripts are off."""
+    answer = browser.execute_cdp_cmd("Runtime.evaluate", {
+        "expression": expression, "returnByValue": True, "awaitPromise": promise, "timeout": 30000})
+    assert "exceptionDetails" not in answer, answer.get("exceptionDetails")
+    return answer["result"].get("value")
+
+
+def axe_violations(browser) -> list[str]:
+    """axe-core's WCAG 2.0/2.1 A and AA violations on the current page, one line each."""
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+    try:
+        if not evaluate(browser, "typeof axe !== 'undefined'"):
+            evaluate(browser, AXE.read_text(encoding="utf-8") + ";0")
+        return evaluate(browser, """axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']})
+            .then(r => r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))""",
+                        promise=True)
+    finally:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+
+
+def overflow(browser) -> int:
+    """How many pixels the page is wider than the window (tables scroll inside their own box)."""
+    return evaluate(browser, "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def check(browser, width: int, name: str, tmp_path) -> None:
+    """At this width: no horizontal overflow and no axe violations (a screenshot is kept for a human look)."""
+    browser.set_window_size(width, 800)
+    browser.save_screenshot(str(tmp_path / f"{name}-{width}.png"))
+    assert overflow(browser) <= 0, f"{name} at {width} px is wider than the screen"
+    assert axe_violations(browser) == [], f"{name} at {width} px"
+
+
+def test_citizen_pages_error_summary_and_thank_you_at_phone_and_desktop(live_server, browser, app, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+
+    point = factories.counter(code="PKM-MBL-01", name="Loket Pendaftaran", unit_name="UPTD Puskesmas Muara Bulian")
+    factories.on_duty(factories.staff(point.unit, name="Siti Rahmah"), point)
+    browser.get(f"{live_server}/s/PKM-MBL-01")
+    for width in WIDTHS:
+        check(browser, width, "survey", tmp_path)
+    radio = browser.find_element(By.CSS_SELECTOR, "fieldset[id^='f-q'] input[type=radio]")
+    assert radio.size["width"] >= 24 and radio.size["height"] >= 24  # larger native controls
+
+    fieldsets = browser.find_elements(By.CSS_SELECTOR, "fieldset[id^='f-q']")
+    third = fieldsets[2].get_attribute("id")
+    for number, fieldset in enumerate(fieldsets, start=1):
+        if number not in (3, 7):  # questions 3 and 7 left unanswered
+            fieldset.find_elements(By.CSS_SELECTOR, "label.o")[1].click()
+    browser.find_element(By.ID, "age").send_keys("7")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".sum")))
+    links = browser.find_elements(By.CSS_SELECTOR, ".sum a")
+    assert [a.text for a in links] == [
+        "3. Waktu Penyelesaian: Silakan pilih salah satu jawaban.",
+        "7. Perilaku Pelaksana: Silakan pilih salah satu jawaban.",
+        "Usia (tahun): Usia harus berupa angka bulat antara 10 dan 120.",
+    ]
+    for width in WIDTHS:
+        check(browser, width, "survey-errors", tmp_path)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "fieldset[id^='f-q'] input:checked")) == 7  # answers kept
+    links[0].click()  # the link lands on question 3
+    assert browser.current_url.endswith(f"#{third}")
+
+    for number in (3, 7):
+        browser.find_elements(By.CSS_SELECTOR, "fieldset[id^='f-q']")[number - 1] \
+            .find_elements(By.CSS_SELECTOR, "label.o")[3].click()
+    age = browser.find_element(By.ID, "age")
+    age.clear()
+    age.send_keys("30")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(browser).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Terima kasih!"))
+    for width in WIDTHS:
+        check(browser, width, "thanks", tmp_path)
+    browser.find_element(By.PARTIAL_LINK_TEXT, "Lihat hasil yang diterbitkan").click()
+    wait(browser).until(EC.url_contains("/hasil/"))
+    assert "UPTD Puskesmas Muara Bulian" in browser.page_source
