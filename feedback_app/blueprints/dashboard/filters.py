@@ -57,6 +57,12 @@ def local_time(instant) -> str:
     return to_local(instant, current_app.config["TIMEZONE"]).strftime("%d-%m-%Y %H:%M %Z")
 
 
+@bp.app_template_filter("local_seconds")
+def local_time_seconds(instant) -> str:
+    """An instant in the regency's time to the second, as the audit log shows it: 30-11-2026 14:05:09 WIB."""
+    return to_local(instant, current_app.config["TIMEZONE"]).strftime("%d-%m-%Y %H:%M:%S %Z")
+
+
 @bp.app_template_filter("nip")
 def nip(value) -> str:
     """A NIP as printed: 19660801 198803 1 001 (staff without a NIP: a dash)."""
