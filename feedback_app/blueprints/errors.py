@@ -25,6 +25,8 @@ PAGES = {
 }
 
 
+STAFF_PATHS = ("/dashboard", "/hr")  # error pages under these keep the staff layout
+
 SURVEY_TOO_LARGE = _l("Your answers were too long to send. Please go back, shorten the comment and send again: your "
                       "other answers are still on the page.")
 
@@ -34,9 +36,15 @@ def render_error(status: int, reason: str | None = None):
     title, message = PAGES.get(status, PAGES[500])
     try:
         home = url_for("public.index")
+        staff_home = url_for("dashboard.home") if request.path.startswith(STAFF_PATHS) else None
     except (RuntimeError, AttributeError):  # no URL adapter: the request's host was refused (TRUSTED_HOSTS)
-        home = "/"
-    page = render_template("errors/error.html", title=title, message=message, reason=reason, home=home)
+        home, staff_home = "/", None
+    if staff_home:  # a staff page keeps its layout and navigation, whatever went wrong
+        again = request.path if status == 400 and "period" in request.args and request.method == "GET" else None
+        page = render_template("errors/staff_error.html", title=title, message=message, reason=reason,
+                               home=staff_home, again=again)
+    else:
+        page = render_template("errors/error.html", title=title, message=message, reason=reason, home=home)
     response = current_app.make_response((page, status))
     response.headers["Cache-Control"] = "no-store"
     return response
