@@ -118,3 +118,67 @@ def test_citizen_pages_error_summary_and_thank_you_at_phone_and_desktop(live_ser
     browser.find_element(By.PARTIAL_LINK_TEXT, "Lihat hasil yang diterbitkan").click()
     wait(browser).until(EC.url_contains("/hasil/"))
     assert "UPTD Puskesmas Muara Bulian" in browser.page_source
+
+
+def _sign_in(browser, live_server, username):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+
+    browser.get(f"{live_server}/staff/login")
+    browser.find_element(By.ID, "username").send_keys(username)
+    browser.find_element(By.ID, "password").send_keys(factories.PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait(browser).until(EC.url_contains("/dashboard/"))
+
+
+def _staff_layout_holds(browser, width: int, name: str, tmp_path) -> None:
+    """No overflow, no axe violation, and the navigation on one row no taller than a thumb's reach."""
+    check(browser, width, name, tmp_path)
+    rows = evaluate(browser, "[...new Set([...document.querySelectorAll('header nav li')].map(e => e.offsetTop))]")
+    assert len(rows) == 1, f"{name} at {width} px: the navigation wraps into {len(rows)} rows"
+    assert evaluate(browser, "document.querySelector('header').offsetHeight") <= 64
+    nav = "document.querySelector('header nav')"
+    assert evaluate(browser, f"{nav}.scrollWidth - {nav}.clientWidth") <= 0, f"{name} at {width} px: menu cut off"
+
+
+def test_staff_pages_at_phone_and_desktop(live_server, browser, app, tmp_path):
+    from datetime import datetime, timezone
+
+    from selenium.webdriver.common.by import By
+
+    from feedback_app.models import Role
+
+    from .test_reports import store
+
+    point = factories.counter(code="PKM-MBL-01", name="Loket Pendaftaran", unit_name="UPTD Puskesmas Muara Bulian")
+    officer = factories.staff(point.unit, name="Siti Rahmah", position="Perekam Medis Terampil")
+    july = datetime(2026, 7, 10, 3, 0, tzinfo=timezone.utc)
+    for answers in ([3, 3, 2, 4, 3, 3, 4, 2, 3], [4, 3, 3, 4, 3, 4, 4, 3, 2]):
+        store(point, officer, answers, when=july)
+    store(point, None, [1] * 9, when=july, excluded=True)  # flagged, open for review
+    factories.account("kepala", Role.UNIT_HEAD, point.unit)
+    factories.account("bkpsdm", Role.HR)
+    unit = point.unit.code
+
+    _sign_in(browser, live_server, "kepala")
+    pages = {"unit": f"/dashboard/unit/{unit}?period=2026-Q3", "counter": "/dashboard/counter/PKM-MBL-01?period=2026-Q3",
+             "officer": f"/dashboard/officer/{officer.id}?period=2026-Q3",
+             "bad-period": f"/dashboard/unit/{unit}?period=2026-Q9"}
+    for name, path in pages.items():
+        browser.get(live_server + path)
+        for width in WIDTHS:
+            _staff_layout_holds(browser, width, name, tmp_path)
+        if name != "bad-period":  # the actions come first, before any figure
+            group = browser.find_element(By.CSS_SELECTOR, "ul.actions")
+            assert group.location["y"] < browser.find_element(By.TAG_NAME, "h2").location["y"]
+    browser.get(live_server + pages["unit"])
+    review = browser.find_element(By.PARTIAL_LINK_TEXT, "Tinjauan integritas")
+    assert review.find_element(By.CSS_SELECTOR, ".count").text == "1"
+    assert browser.find_element(By.CSS_SELECTOR, ".periods a[aria-current]").text.startswith("Triwulan")
+
+    browser.find_element(By.CSS_SELECTOR, "header form button").click()  # sign out, in as HR
+    _sign_in(browser, live_server, "bkpsdm")
+    for name, path in {"regency": "/dashboard/?period=2026-Q3", "hr": "/hr/", "audit": "/hr/audit"}.items():
+        browser.get(live_server + path)
+        for width in WIDTHS:
+            _staff_layout_holds(browser, width, name, tmp_path)
