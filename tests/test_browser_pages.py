@@ -182,3 +182,41 @@ def test_staff_pages_at_phone_and_desktop(live_server, browser, app, tmp_path):
         browser.get(live_server + path)
         for width in WIDTHS:
             _staff_layout_holds(browser, width, name, tmp_path)
+
+
+def test_every_other_page_a_person_opens_passes_axe_at_both_widths(live_server, browser, app, tmp_path):
+    """The rest of the public and staff pages: start, privacy, results, a 404, sign-in, and the unit head's and HR's
+    working pages."""
+    from datetime import datetime, timezone
+
+    from feedback_app.models import Role
+    from feedback_app.services.performance import cycle
+
+    from .test_reports import store
+
+    point = factories.counter(code="PKM-MBL-01", name="Loket Pendaftaran", unit_name="UPTD Puskesmas Muara Bulian")
+    officer = factories.staff(point.unit, name="Siti Rahmah", position="Perekam Medis Terampil")
+    july = datetime(2026, 7, 10, 3, 0, tzinfo=timezone.utc)
+    store(point, officer, [3, 3, 2, 4, 3, 3, 4, 2, 3], when=july)
+    store(point, None, [1] * 9, when=july, excluded=True)
+    factories.account("kepala", Role.UNIT_HEAD, point.unit)
+    factories.account("bkpsdm", Role.HR)
+    cycle.ensure("2026-Q3", app.config, datetime(2026, 11, 30, tzinfo=timezone.utc))
+    unit = point.unit.code
+
+    def sweep(paths):
+        for path in paths:
+            browser.get(live_server + path)
+            for width in WIDTHS:
+                check(browser, width, path.strip("/").replace("/", "_").split("?")[0] or "start", tmp_path)
+
+    sweep(["/", "/privasi", f"/hasil/{unit}?period=2026-Q3", "/s/NO-SUCH", "/staff/login"])
+    _sign_in(browser, live_server, "kepala")
+    sweep([f"/dashboard/unit/{unit}/comments?period=2026-Q3", f"/dashboard/unit/{unit}/integrity?period=2026-Q3",
+           f"/dashboard/unit/{unit}/plan?period=2026-Q3", f"/dashboard/unit/{unit}/followups",
+           "/dashboard/performance?period=2026-Q3", f"/dashboard/performance/2026-Q3/rate/{officer.id}"])
+    browser.get(f"{live_server}/hr/")  # a unit head is refused HR's pages: the 403 keeps the layout too
+    check(browser, 360, "hr-refused", tmp_path)
+    browser.delete_all_cookies()
+    _sign_in(browser, live_server, "bkpsdm")
+    sweep(["/hr/periods/2026-Q3", "/hr/formula", "/hr/jobs"])
