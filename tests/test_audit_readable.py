@@ -68,3 +68,5 @@ def test_hr_periods_page_has_no_english_words_on_an_indonesian_page(client, app)
     assert "Jenis yang dipakai: triwulan (2026-Q3), tahun (2026)" in html
     for english in ("quarter", "year", ">open<", "Kinds in use"):
         assert english not in html
+    formula = client.get("/hr/formula").get_data(as_text=True)
+    assert "<td>dari pengaturan</td>" in formula and "from the settings" not in formula  # version 1's note

@@ -77,6 +77,7 @@ DETAILS = {
     "integrity review": _l("integrity review"), "follow-up": _l("follow-up"),
     "only a closed period can be reopened": _l("only a closed period can be reopened"),
     "reopening needs a reason": _l("reopening needs a reason"),
+    "from the settings": _l("from the settings"),  # the note of formula version 1 (cycle.ensure_formula)
 }
 
 
