@@ -92,3 +92,14 @@ def test_a_bad_period_keeps_the_staff_layout(client, unit_head):
     assert 'role="alert"' in html
     missing = client.get("/dashboard/unit/NO-SUCH-UNIT")
     assert missing.status_code == 404 and '<nav aria-label="Menu utama">' in missing.get_data(as_text=True)
+
+
+def test_throttled_sign_in_says_when_to_try_again_and_not_the_survey_wording(make_app, app):
+    client = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT_ADDRESS="1 per hour").test_client()
+    account("bkpsdm", Role.HR)
+    assert login(client, "bkpsdm", "salah-salah-salah").status_code == 401
+    page = login(client, "bkpsdm", "salah-salah-salah")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 429 and "Terlalu banyak percobaan masuk yang gagal" in html
+    assert re.search(r"Silakan coba lagi dalam \d+ menit \(pukul \d\d\.\d\d WIB\)\.", html)
+    assert "jawaban" not in html.split("<main>")[1]  # nothing about survey answers

@@ -26,14 +26,17 @@ PAGES = {
 
 
 STAFF_PATHS = ("/dashboard", "/hr")  # error pages under these keep the staff layout
+SIGN_IN_THROTTLED = _l("There were too many failed sign-ins from here for this account. Wait, then sign in again.")
 
 SURVEY_TOO_LARGE = _l("Your answers were too long to send. Please go back, shorten the comment and send again: your "
                       "other answers are still on the page.")
 
 
-def render_error(status: int, reason: str | None = None):
-    """The error page for an HTTP status, in the visitor's language, with the specific reason if one was given."""
-    title, message = PAGES.get(status, PAGES[500])
+def render_error(status: int, reason: str | None = None, message: str | None = None):
+    """The error page for an HTTP status, in the visitor's language, with the specific reason if one was given
+    (and a message of its own instead of the status's usual one)."""
+    title, usual = PAGES.get(status, PAGES[500])
+    message = message or usual
     try:
         home = url_for("public.index")
         staff_home = url_for("dashboard.home") if request.path.startswith(STAFF_PATHS) else None
@@ -99,7 +102,8 @@ def register(app: Flask) -> None:
         if wants_json():
             response = error_response(error.code or 500, reason)
         else:
-            response = render_error(error.code or 500, reason)
+            signing_in = error.code == 429 and request.endpoint == "auth.login"
+            response = render_error(error.code or 500, reason, SIGN_IN_THROTTLED if signing_in else None)
         if retry is not None:
             response.headers["Retry-After"] = str(retry)
         return response
