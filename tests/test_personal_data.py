@@ -60,7 +60,8 @@ def test_contact_details_are_shown_only_in_the_owning_units_follow_up_list(follo
     export = head.get(f"/dashboard/unit/{followup['agency'].code}/followups.csv")
     assert export.status_code == 200 and PHONE in export.get_data(as_text=True)
     unit_page = head.get(f"/dashboard/unit/{followup['agency'].code}").get_data(as_text=True)
-    assert "Daftar tindak lanjut</a> (1 menunggu)" in unit_page
+    assert ('Daftar tindak lanjut <span class="count open" aria-hidden="true">1</span>'
+            '<span class="visually-hidden">(1 menunggu)</span>') in unit_page
     # nowhere else: comments, response exports, the API
     code = followup["agency"].code
     for url in (f"/dashboard/unit/{code}/comments?period=2026-Q4", f"/dashboard/unit/{code}/responses.csv",

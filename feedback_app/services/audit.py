@@ -2,6 +2,9 @@
 refused access or change."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from ..extensions import db
 from ..models import AuditEvent, User
 
@@ -22,3 +25,44 @@ def refuse(action: str, user: User | None, target: str, error: Exception, new: d
     the error for the caller to show."""
     record(action, user, target, None, new, detail=str(error))
     raise error
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of an audit row as a reader sees it: its name (dotted inside nested values) and both values."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+_ABSENT = object()
+
+
+def _flatten(values: dict | None, prefix: str = "") -> dict[str, Any]:
+    """{'gates': {'min_responses': 20}} as {'gates.min_responses': 20}; other values stay as they are."""
+    flat: dict[str, Any] = {}
+    for key, value in (values or {}).items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def changes(old: dict | None, new: dict | None) -> list[Change]:
+    """The fields an audit row changed, in the order they were recorded: every field of a creation (old is None)
+    or of a removal (new is None), otherwise only those whose value differs. A field missing on one side shows
+    None there."""
+    if not old and not new:
+        return []
+    before, after = _flatten(old), _flatten(new)
+    fields = list(before) + [f for f in after if f not in before]
+    result = []
+    for field in fields:
+        was, now = before.get(field, _ABSENT), after.get(field, _ABSENT)
+        if old is not None and new is not None and was == now:
+            continue
+        result.append(Change(field, None if was is _ABSENT else was, None if now is _ABSENT else now))
+    return result

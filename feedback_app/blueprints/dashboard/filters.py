@@ -6,8 +6,9 @@ from functools import lru_cache
 
 from babel.numbers import format_decimal
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 
+from ...services import clock, periods
 from ...services.clock import to_local
 from ...services.organisation.nip import format_nip
 from ...services.reporting.dashboards import ElementRow
@@ -55,6 +56,21 @@ def chart_rows(rows) -> list[dict]:
 def local_time(instant) -> str:
     """An instant in the regency's time, as 30-11-2026 14:05 WIB."""
     return to_local(instant, current_app.config["TIMEZONE"]).strftime("%d-%m-%Y %H:%M %Z")
+
+
+@bp.app_template_filter("local_seconds")
+def local_time_seconds(instant) -> str:
+    """An instant in the regency's time to the second, as the audit log shows it: 30-11-2026 14:05:09 WIB."""
+    return to_local(instant, current_app.config["TIMEZONE"]).strftime("%d-%m-%Y %H:%M:%S %Z")
+
+
+@bp.app_template_global("period_choices")
+def period_choices() -> list[tuple[str, str]]:
+    """The periods a staff page offers as one-click choices: this and last quarter, this and last year (WIB)."""
+    today = to_local(clock.now_utc(), current_app.config["TIMEZONE"]).date()
+    quarter, year = periods.containing("quarter", today), periods.containing("year", today)
+    return [(gettext("This quarter"), quarter.token), (gettext("Last quarter"), quarter.previous(1)[0].token),
+            (gettext("This year"), year.token), (gettext("Last year"), year.previous(1)[0].token)]
 
 
 @bp.app_template_filter("nip")

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("hr", __name__)
 
-from . import views  # noqa: E402,F401  (routes register on import)
+from . import audit_labels, views  # noqa: E402,F401  (routes and filters register on import)

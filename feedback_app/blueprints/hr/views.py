@@ -12,7 +12,7 @@ from ...models import (
     Staff, Unit, User,
 )
 from ...services import audit
-from ...services.clock import now_utc
+from ...services.clock import now_utc, to_local
 from ...services.performance import appraisal, awards, cycle, hr_export
 from ...services.performance.appraisal import PerformanceError
 from ...services.reporting import exports
@@ -186,7 +186,7 @@ def audit_log():
     return render_template("hr/audit.html", rows=rows, total=total, page=page, last=last, filters=filters)
 
 
-AUDIT_HEADERS = ("No", "Waktu (UTC)", "Pengguna", "Tindakan", "Sasaran", "Sebelum", "Sesudah", "Keterangan")
+AUDIT_HEADERS = ("No", "Waktu (WIB)", "Pengguna", "Tindakan", "Sasaran", "Sebelum", "Sesudah", "Keterangan")
 
 
 @bp.get("/audit.<fmt>")
@@ -197,7 +197,8 @@ def audit_export(fmt: str):
     import json
 
     query, _ = _audit_query()
-    rows = [(e.id, e.at.strftime("%Y-%m-%d %H:%M:%S"), username or "", e.action, e.target,
+    tz = current_app.config["TIMEZONE"]
+    rows = [(e.id, to_local(e.at, tz).strftime("%Y-%m-%d %H:%M:%S"), username or "", e.action, e.target,
              json.dumps(e.old, ensure_ascii=False, sort_keys=True) if e.old is not None else "",
              json.dumps(e.new, ensure_ascii=False, sort_keys=True) if e.new is not None else "", e.detail)
             for e, username in db.session.execute(query.order_by(AuditEvent.id))]

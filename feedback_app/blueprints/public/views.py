@@ -255,8 +255,11 @@ def privacy():
 
 @bp.get("/s/<code>/thanks")
 def thanks(code: str):
-    """Thank-you page after a stored response."""
-    return render_template("public/thanks.html", ctx=_context(code))
+    """Thank-you page after a stored response: what happens next, and where the unit's results are published."""
+    context = _context(code)
+    unit_code = db.session.scalar(select(Unit.code).where(Unit.id == context.unit_id, Unit.active))
+    return render_template("public/thanks.html", ctx=context, unit_code=unit_code,
+                           retention=int(current_app.config["CONTACT_RETENTION_DAYS"]))
 
 
 @bp.get("/s/<code>/qr.<fmt>")

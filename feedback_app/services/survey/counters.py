@@ -30,9 +30,15 @@ class QuestionView:
     text_en: str
     labels_id: tuple[str, ...]
     labels_en: tuple[str, ...]
+    name_id: str = ""
+    name_en: str = ""
 
     def text(self, locale: str) -> str:
         return self.text_en if locale == "en" else self.text_id
+
+    def name(self, locale: str) -> str:
+        """The element's short name ("Waktu Penyelesaian"), as the error summary names the question."""
+        return self.name_en if locale == "en" else self.name_id
 
     def labels(self, locale: str) -> tuple[str, ...]:
         return self.labels_en if locale == "en" else self.labels_id
@@ -138,7 +144,8 @@ def _questionnaire_view(questionnaire: Questionnaire) -> QuestionnaireView:
     return QuestionnaireView(
         id=questionnaire.id,
         questions=tuple(
-            QuestionView(q.id, q.code, q.is_element, q.text_id, q.text_en, tuple(q.labels_id), tuple(q.labels_en))
+            QuestionView(q.id, q.code, q.is_element, q.text_id, q.text_en, tuple(q.labels_id), tuple(q.labels_en),
+                         q.name_id, q.name_en)
             for q in questionnaire.questions
         ),
     )
