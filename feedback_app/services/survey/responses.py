@@ -158,7 +158,7 @@ def store_submission(
         ).scalar_one()
         db.session.rollback()
         return Stored(existing, False)
-    observability.count_stored(flags)
+    observability.count_stored(submission.flags)
     return Stored(response_id, True)
 
 
@@ -188,6 +188,7 @@ def store_verified(
                                .values(response_id=response_id))
     except _NotRedeemed:
         return _not_redeemed(plain_token, submission.idempotency_key, context.service_point_id, submitted_at)
+    observability.count_stored(submission.flags)
     return Stored(response_id, True)
 
 
