@@ -79,7 +79,8 @@ def _finish(response):
             "request_id": g.request_id, "method": request.method, "endpoint": endpoint,
             "path": request.path if request.url_rule is not None else "-", "query": _redacted_query(),
             "status": response.status_code, "duration_ms": round(seconds * 1000, 2),
-            "bytes": response.calculate_content_length(),
+            # a streamed answer (CSV exports) has no length yet; asking for one would buffer the whole stream
+            "bytes": None if response.is_streamed else response.calculate_content_length(),
         }, ensure_ascii=False))
     return response
 

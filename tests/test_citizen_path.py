@@ -1,13 +1,10 @@
 """The citizen's path has no session: no cookie read or set on the survey page, its submit and the thank-you page;
 cross-site posts are refused by the browser's Fetch Metadata and Origin headers; staff forms keep their CSRF token."""
 import re
-import time
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 
-from feedback_app.blueprints.public import views
 from feedback_app.extensions import db
 from feedback_app.models import Response, Role
 
@@ -96,12 +93,11 @@ def test_same_origin_and_headerless_posts_are_stored(client, officer, headers):
     assert db.session.scalars(select(Response)).one().integrity_flags == ""
 
 
-def test_a_page_open_too_long_comes_back_with_every_answer_kept(client, officer, monkeypatch, app):
+def test_a_page_open_too_long_comes_back_with_every_answer_kept(client, officer, frozen_clock, app):
     data = _filled(client, value="3", staff=str(officer.id), sex="L", age="52", education="S1",
                    occupation="WIRAUSAHA", comment="ruang tunggu panas", followup="1", consent="1",
                    phone="0812 3456 7890")
-    later = time.time() + app.config["SURVEY_MAX_AGE_SECONDS"] + 60
-    monkeypatch.setattr(views, "time", SimpleNamespace(time=lambda: later))
+    frozen_clock.advance(seconds=app.config["SURVEY_MAX_AGE_SECONDS"] + 60)  # the page stayed open that long
     expired = client.post("/s/LKT-01", data=data, headers=SAME_ORIGIN)
     html = expired.get_data(as_text=True)
     assert expired.status_code == 400 and _stored() == 0
@@ -111,7 +107,6 @@ def test_a_page_open_too_long_comes_back_with_every_answer_kept(client, officer,
                  'value="WIRAUSAHA" selected', 'value="0812 3456 7890"'):
         assert kept in html, kept
     assert 'name="followup" value="1" checked' in html and 'name="consent" value="1" checked' in html
-    monkeypatch.undo()
     resent = client.post("/s/LKT-01", data={**data, **form_fields(html)}, headers=SAME_ORIGIN)
     assert resent.status_code == 303 and _stored() == 1
 

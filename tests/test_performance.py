@@ -342,10 +342,11 @@ def test_a_new_formula_is_the_next_version_with_its_settings_note_and_author(app
     hr = factories.account("bkpsdm", Role.HR)
     assert db.session.scalar(select(func.count()).select_from(Formula)) == 0  # version 1 comes from the settings
     formula = appraisal.new_formula(hr, FORMULA, "bobot warga dinaikkan", app.config)
+    stored = {**FORMULA, "officer_verification": "verified+roster"}  # the officer-score setting is always recorded
     assert (formula.version, formula.settings, formula.note, formula.created_by) == (
-        2, FORMULA, "bobot warga dinaikkan", hr.id)
+        2, stored, "bobot warga dinaikkan", hr.id)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "formula.create"))
-    assert (event.target, event.new, event.detail, event.user_id) == ("formula:2", FORMULA, "bobot warga dinaikkan",
+    assert (event.target, event.new, event.detail, event.user_id) == ("formula:2", stored, "bobot warga dinaikkan",
                                                                       hr.id)
     assert appraisal.new_formula(hr, FORMULA, "lagi", app.config).version == 3
 

@@ -35,7 +35,7 @@ def acquire(name: str, holder: str, ttl_seconds: float, now: datetime | None = N
         taken = db.session.execute(
             update(SchedulerLease)
             .where(SchedulerLease.name == name,
-                   or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now))
+                   or_(SchedulerLease.holder == holder, SchedulerLease.expires_at <= now))
             .values(holder=holder, expires_at=expires, renewed_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount == 1
