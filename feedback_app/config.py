@@ -51,7 +51,7 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     LANGUAGES = ("id", "en")
 
-    WTF_CSRF_TIME_LIMIT = 6 * 3600  # a citizen may leave the page open for a while
+    WTF_CSRF_TIME_LIMIT = 6 * 3600  # staff forms (the citizen's survey has no session: SURVEY_MAX_AGE_SECONDS)
     # Largest request body in bytes: staff forms (a plan of eight long lines is ~50 KB) and, per endpoint, smaller
     # for the citizen's form (nine answers, a profile and a 2,000-character comment fit in 16 KB even in percent-
     # encoded non-Latin script). A route that takes a file upload gets its own larger entry. More is a 413 page.
