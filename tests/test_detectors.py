@@ -308,10 +308,21 @@ def test_roster_responses_beyond_the_services_delivered_are_flagged(make_app, pu
         assert _flagged(evening, "beyond_services") and _clean(served)
 
 
-def test_without_a_count_of_services_the_rule_stays_idle(app, puskesmas):
-    point, dewi = puskesmas  # the default provider knows no services on this branch
-    ids = _bulk(point, dewi, _spread(MONDAY, 7))
-    assert scan.scan(app.config, MONDAY + timedelta(hours=10)) == {} and _clean(ids)
+def test_the_recorded_services_delivered_bound_the_roster_responses_of_that_day(app, puskesmas):
+    from feedback_app.models import ServiceDelivered
+
+    point, dewi = puskesmas
+    monday = MONDAY.date()
+    # a day without any recorded service (a poster-only day): the count is unknown and the rule stays idle
+    poster_day = _bulk(point, dewi, _spread(MONDAY - timedelta(days=7), 7))
+    assert scan.scan(app.config, MONDAY - timedelta(days=7, hours=-10)) == {} and _clean(poster_day)
+    # Monday: four queue tickets served by Dewi, then six roster answers naming her (margin 1: the sixth is beyond)
+    db.session.add_all([ServiceDelivered(staff_id=dewi.id, service_point_id=point.id, unit_id=point.unit_id,
+                                         day=monday, source="queue", ticket=f"A{n:03d}") for n in range(4)])
+    db.session.commit()
+    ids = _bulk(point, dewi, _spread(MONDAY, 6))
+    assert scan.scan(app.config, MONDAY + timedelta(hours=10)) == {"beyond_services": set(ids[5:])}
+    assert _flagged(ids[5:], "beyond_services") and _clean(ids[:5])
 
 
 def test_a_response_for_a_day_the_officer_did_not_serve_is_flagged(make_app, app):

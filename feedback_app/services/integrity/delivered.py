@@ -1,20 +1,29 @@
 """How many services an officer delivered on a day, as the beyond_services and not_served rules read it.
 
-This branch has no record of services delivered (counter-screen tokens, kiosk sessions and queue tickets come with
-issue 11's attribution work), so the count is unknown (None) and the rules that read it stay idle. At merge this
-function reads that record; INTEGRITY_SERVICES_DELIVERED names the function the rules call."""
+Services delivered are recorded per officer and local day (services_delivered: a one-time link minted at a counter
+screen, a kiosk session, a queue ticket announced or imported). The count is known only for a day on which the
+officer has at least one such record: a day served only at a poster counter (no screen, no queue link) says nothing
+about how many citizens were served, so the rules that read the count leave it alone (None).
+INTEGRITY_SERVICES_DELIVERED names the function the rules call."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
 from importlib import import_module
 
+from sqlalchemy import func, select
+
+from ...extensions import db
+from ...models import ServiceDelivered
+
 Provider = Callable[[int, date], "int | None"]
 
 
 def services_delivered(officer_id: int, day: date) -> int | None:
-    """Services the officer delivered on that local day, or None when the service does not know."""
-    return None
+    """Services the officer delivered on that local day, or None when the service does not know (no record that day)."""
+    count = db.session.scalar(select(func.count()).select_from(ServiceDelivered)
+                              .where(ServiceDelivered.staff_id == officer_id, ServiceDelivered.day == day))
+    return count or None
 
 
 def provider(cfg) -> Provider:
