@@ -20,7 +20,7 @@ from .factories import login
 
 ROUTES = urlmap.routes(create_app(TEST_CONFIG))
 # The citizen's pages publish regency-wide results by design; the sign-in page holds no data.
-PUBLIC_BLUEPRINTS = {"public", "auth"}
+PUBLIC_BLUEPRINTS = {"public", "auth", "ops"}  # ops: health, readiness, metrics (no unit data)
 # What each caller must reach with its own values (an answer other than 200 there fails the test): so a scoped
 # route that starts refusing its own user is noticed, not silently walked past.
 MUST_REACH = {
