@@ -213,6 +213,8 @@ def test_the_scan_flags_bursts_once_and_the_figures_follow(client, app):
     assert all(flags[i] == ("", False) for i in calm + elsewhere)
     event = _audit("integrity.scan")[-1]
     assert event.user_id is None and event.new == {"burst_officer": burst[1:], "burst_device": device}
+    assert event.target == "integrity:scan"
+    assert event.detail == "burst_officer: more than 6 in 10 min; burst_device: more than 4 in 60 min"
 
     # what is left counts: Rina's reviewed 4s and her two 3s; the rollups agree with the direct computation
     start, end = periods.days_utc(JULY.date(), JULY.date(), "Asia/Jakarta")
@@ -292,8 +294,9 @@ def test_the_scan_reads_in_time_order_and_reaches_back_one_window_before_its_hou
     ids = [_stored_at(point, rina, [4] * 9, JULY + timedelta(minutes=m)) for m in (0, 1, 2, 100, 3)]
     cfg = {**app.config, "INTEGRITY_BURST_OFFICER": (3, 10), "INTEGRITY_BURST_DEVICE": None,
            "INTEGRITY_SCAN_HOURS": 24}
-    # 24 hours and 5 minutes after the first: the scan reaches back 24 hours and the widest window (10 minutes)
-    assert flags.scan(cfg, JULY + timedelta(hours=24, minutes=5)) == {"burst_officer": [ids[0], ids[1], ids[2], ids[4]]}
+    # 24 hours and 10 minutes after the first: the scan reaches back 24 hours and the widest window (10 minutes),
+    # to the first response's very instant
+    assert flags.scan(cfg, JULY + timedelta(hours=24, minutes=10)) == {"burst_officer": [ids[0], ids[1], ids[2], ids[4]]}
     event = _audit("integrity.scan")[-1]
     assert event.target == "integrity:scan" and event.detail == "burst_officer: more than 3 in 10 min"
 
@@ -307,3 +310,27 @@ def test_the_service_refuses_a_reviewer_role_it_does_not_know(app, flagged_unit)
     with pytest.raises(flags.NotInScope):
         flags.review(officer, flagged.id, "count", "alasan", None, "Asia/Jakarta")
     assert _audit("access.denied")[-1].target == f"response:{flagged.id}"
+
+
+def test_with_every_rule_off_the_scan_flags_nothing(app):
+    from feedback_app.services.integrity import flags
+
+    point = factories.counter(code="A-01")
+    rina = factories.staff(point.unit, name="Rina")
+    for m in range(8):
+        _stored_at(point, rina, [4] * 9, JULY + timedelta(minutes=m), "abc")
+    off = {**app.config, "INTEGRITY_BURST_OFFICER": None, "INTEGRITY_BURST_DEVICE": None}
+    assert flags.scan(off, JULY + timedelta(hours=1)) == {}
+
+
+def test_a_burst_flag_is_added_to_the_flags_a_response_already_has(app):
+    from feedback_app.services.integrity import flags
+
+    point = factories.counter(code="A-01")
+    rina = factories.staff(point.unit, name="Rina")
+    ids = [_stored_at(point, rina, [4] * 9, JULY + timedelta(minutes=m)) for m in range(8)]
+    db.session.get(Response, ids[3]).integrity_flags = "outside_hours"
+    db.session.commit()
+    flags.scan(app.config, JULY + timedelta(hours=1))
+    db.session.expire_all()
+    assert db.session.get(Response, ids[3]).flags == ["outside_hours", "burst_officer"]
