@@ -103,3 +103,12 @@ def test_comments_come_fifty_to_a_page(app):
     assert total == 51 and len(first) == 50 and first[0].comment == "Komentar 50"
     second, _ = reports.comments(scope, start, end, page=2)
     assert [r.comment for r in second] == ["Komentar 0"]
+
+
+def test_comments_are_newest_first_by_when_they_were_given_not_by_when_they_were_stored(app):
+    point = factories.counter(code="A-01", name="Loket A")
+    late = _commented(point, [3] * 9, 5, "Diberikan menit 5")
+    early = _commented(point, [3] * 9, 1, "Diberikan menit 1")  # stored later, given earlier
+    same_time = _commented(point, [3] * 9, 5, "Juga menit 5")
+    scope, start, end = reports.Scope((point.unit_id,)), T0 - timedelta(days=1), T0 + timedelta(days=1)
+    assert [r.response_id for r in reports.comments(scope, start, end)[0]] == [same_time, late, early]
