@@ -102,6 +102,7 @@ def test_only_an_eighteen_digit_nip_is_shown_in_groups(raw, shown):
 @pytest.mark.parametrize("raw, clean", [
     ("19660801 198803 1 001", "196608011988031001"), ("1966.0801-1988'031001", "196608011988031001"),
     ("\u00a0196608011988031001 ", "196608011988031001"), (None, ""), (196608011988031001, "196608011988031001"),
+    ("19660801X1988", "19660801X1988"),  # other characters stay, for the check to name them
 ])
 def test_a_nip_as_typed_or_read_from_a_spreadsheet_is_cleaned(raw, clean):
     assert normalise_nip(raw) == clean

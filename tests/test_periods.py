@@ -158,3 +158,7 @@ def test_a_period_holds_its_first_instant_and_not_its_end():
     start, end = q3.bounds_utc("Asia/Jakarta")
     assert q3.contains(start, "Asia/Jakarta") and not q3.contains(end, "Asia/Jakarta")
     assert q3.contains(end - timedelta(microseconds=1), "Asia/Jakarta")
+
+
+def test_the_period_before_by_default_is_one():
+    assert [p.token for p in periods.parse("2026-Q3").previous()] == ["2026-Q2"]

@@ -59,3 +59,56 @@ def test_empty_period_has_no_index(app):
     point = factories.counter()
     result = reports.summary(reports.Scope((point.unit_id,)), T0, T0 + timedelta(days=1))
     assert result.responses == 0 and result.ikm is None and result.grade is None
+
+
+# --- the comments list: which responses, which filters, which page (found by scripts/mutation) ------------------
+
+def _commented(point, answers, minute, comment=None, followup=False):
+    store(point, None, answers, when=T0 + timedelta(minutes=minute))
+    response = db.session.scalar(select(Response).order_by(Response.id.desc()).limit(1))
+    response.comment, response.followup_requested = comment, followup
+    db.session.commit()
+    return response.id
+
+
+def test_comments_list_filters_and_pages(app):
+    point = factories.counter(code="A-01", name="Loket A")
+    scope, start, end = reports.Scope((point.unit_id,)), T0 - timedelta(days=1), T0 + timedelta(days=1)
+    assert reports.comments(scope, start, end) == ([], 0)
+    at_65 = _commented(point, [3, 3, 3, 2, 2], 1, "Cukup")  # five answers, 13 points: exactly 65.00
+    low = _commented(point, [1] * 9, 2, "Antrean 100% penuh")  # 25.00
+    _commented(point, [4] * 9, 3, "Antrean 100 orang")
+    asked = _commented(point, [3] * 9, 4, followup=True)  # asked to be contacted, no comment: listed
+    _commented(point, [3] * 9, 5)  # neither: not listed
+    long_text = "a" * 100 + "c"
+    _commented(point, [4] * 9, 6, long_text)
+
+    rows, total = reports.comments(scope, start, end)
+    assert total == 5 and [r.response_id for r in rows][1:4] == [asked, asked - 1, low]  # newest first
+    assert {r.response_id: r.score for r in rows}[at_65] == 65.0
+    assert [r.response_id for r in reports.comments(scope, start, end, low_only=True)[0]] == [low]
+    assert [r.response_id for r in reports.comments(scope, start, end, followup_only=True)[0]] == [asked]
+    # the search is literal: % and _ are not wildcards; only its first 100 characters are used
+    assert [r.response_id for r in reports.comments(scope, start, end, text=" 100% ")[0]] == [low]
+    assert reports.comments(scope, start, end, text="antrean_100")[1] == 0
+    assert reports.comments(scope, start, end, text="a" * 100 + "b")[1] == 1
+
+
+def test_comments_come_fifty_to_a_page(app):
+    point = factories.counter(code="A-01", name="Loket A")
+    for minute in range(51):
+        _commented(point, [3] * 9, minute, f"Komentar {minute}")
+    scope, start, end = reports.Scope((point.unit_id,)), T0 - timedelta(days=1), T0 + timedelta(days=1)
+    first, total = reports.comments(scope, start, end)
+    assert total == 51 and len(first) == 50 and first[0].comment == "Komentar 50"
+    second, _ = reports.comments(scope, start, end, page=2)
+    assert [r.comment for r in second] == ["Komentar 0"]
+
+
+def test_comments_are_newest_first_by_when_they_were_given_not_by_when_they_were_stored(app):
+    point = factories.counter(code="A-01", name="Loket A")
+    late = _commented(point, [3] * 9, 5, "Diberikan menit 5")
+    early = _commented(point, [3] * 9, 1, "Diberikan menit 1")  # stored later, given earlier
+    same_time = _commented(point, [3] * 9, 5, "Juga menit 5")
+    scope, start, end = reports.Scope((point.unit_id,)), T0 - timedelta(days=1), T0 + timedelta(days=1)
+    assert [r.response_id for r in reports.comments(scope, start, end)[0]] == [same_time, late, early]

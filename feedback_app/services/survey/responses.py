@@ -51,7 +51,10 @@ class _RawInsert:
         self.sql = compiled.string
         self.positional = compiled.positional
         self.order = list(compiled.positiontup or names)
-        self.processors = {n: types[n].bind_processor(dialect) for n in names}
+        # the type as the dialect stores it (on SQLite, DATETIME's fixed text with microseconds): a bare
+        # TypeDecorator's processor left the datetime to the driver, which drops ".000000", so a response at a
+        # period's first instant sorted before the bound and fell in the period before
+        self.processors = {n: types[n].dialect_impl(dialect).bind_processor(dialect) for n in names}
 
     def params(self, row: dict):
         """Turn a row of Python values into the DB-API parameters in the dialect's style."""
