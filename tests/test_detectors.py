@@ -214,6 +214,17 @@ def test_a_quiet_puskesmas_officer_with_a_burst_is_flagged(app, puskesmas):
     assert _flagged(friends, "burst_officer")
 
 
+def test_a_busy_screens_verified_answers_are_no_burst_and_leave_the_posters_judged(app, puskesmas):
+    point, dewi = puskesmas
+    _history(point, [dewi], 3)
+    # a screen at her counter: 20 citizens in an hour, each through a link of its own
+    linked = _bulk(point, dewi, _spread(MONDAY + timedelta(hours=1), 20, hours=1),
+                   verification=Verification.VERIFIED)
+    friends = _bulk(point, dewi, _spread(MONDAY + timedelta(hours=9), 12, hours=0.9))  # the poster, 17:00
+    assert scan.scan(app.config, MONDAY + timedelta(hours=12)) == {"burst_officer": friends}
+    assert _clean(linked)
+
+
 def test_friends_spread_over_an_evening_are_flagged_by_the_day_window(app, puskesmas):
     point, dewi = puskesmas
     _history(point, [dewi], 3)

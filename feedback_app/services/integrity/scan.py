@@ -103,17 +103,19 @@ def baseline_rules(cfg) -> list[BaselineBurst]:
 
 def baselines(rule: BaselineBurst, keys: set[int], start: datetime, end: datetime, tz: str) -> dict[int, History]:
     """Per group: its active days in [start, end) and, per window, the median over them of the day's busiest
-    window (a whole day's count for windows of a day or more). Excluded responses (flagged, or decided against)
-    are no baseline."""
+    window (a whole day's count for windows of a day or more), from the responses the rule judges (_judged).
+    Excluded responses (flagged, or decided against) are no baseline."""
     if not keys:
         return {}
     column = getattr(Response, rule.column)
-    unattributed = [Response.staff_id.is_(None)] if rule.column == "service_point_id" else []
+    # the same responses the rule judges (_judged): a counter's answers naming no officer, an officer's needing no link
+    judged = [Response.staff_id.is_(None)] if rule.column == "service_point_id" \
+        else [Response.verification != Verification.VERIFIED]
     days: dict[tuple[int, date], list[datetime]] = defaultdict(list)
     for key, when in db.session.execute(
             select(column, Response.submitted_at)
             .where(Response.submitted_at >= start, Response.submitted_at < end, Response.excluded.is_(False),
-                   column.in_(sorted(keys)), *unattributed).order_by(Response.submitted_at)):
+                   column.in_(sorted(keys)), *judged).order_by(Response.submitted_at)):
         days[(key, to_local(when, tz).date())].append(when)
     peaks: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     for (key, _), times in days.items():
@@ -123,13 +125,21 @@ def baselines(rule: BaselineBurst, keys: set[int], start: datetime, end: datetim
             for key, per in peaks.items()}
 
 
+def _judged(rule: BaselineBurst, row) -> bool:
+    """Whether a burst rule counts (and may flag) this response. A counter's burst is of answers naming no officer:
+    an honest answer about one officer is not swept into an attack on a colleague at the same counter. An officer's
+    burst is of answers that need no one-time link: a verified one took a link of its own, minted for one service
+    (redeemed once, bounded by the services delivered), so a busy screen's citizens are no burst."""
+    if rule.column == "service_point_id":
+        return row.staff_id is None
+    return row.verification != Verification.VERIFIED
+
+
 def _baseline_bursts(rule: BaselineBurst, scope: Scope, baseline_days: int) -> set[int]:
     groups: dict[int, list] = defaultdict(list)
     for row in scope.rows:
         key = getattr(row, rule.column)
-        # a counter's burst is of answers naming no officer: an honest answer about one officer is not swept into
-        # an attack on a colleague at the same counter
-        if key is not None and (rule.column == "staff_id" or row.staff_id is None):
+        if key is not None and _judged(rule, row):
             groups[key].append(row)
     base = baselines(rule, set(groups), scope.since - timedelta(days=baseline_days), scope.since, scope.tz)
     found = set()
