@@ -40,15 +40,19 @@ def reason(error: Exception) -> str:
     return str(error) if request.blueprint == "api" else say(error)
 
 
-def whole_arg(name: str, default: int, low: int = 0, high: int = parsing.INT_MAX) -> int:
-    """A whole number from the query string (the default when absent or empty); a bad one is a 400."""
-    raw = request.args.get(name)
+def _whole(raw: str | None, name: str, default: int, low: int, high: int) -> int:
+    """A whole number read from a request (the default when absent or empty); a bad one is a 400."""
     if raw is None or raw == "":
         return default
     try:
         return parsing.whole(raw, name, low, high)
     except parsing.BadValue as error:
         abort(400, description=reason(error))
+
+
+def whole_arg(name: str, default: int, low: int = 0, high: int = parsing.INT_MAX) -> int:
+    """A whole number from the query string (the default when absent or empty); a bad one is a 400."""
+    return _whole(request.args.get(name), name, default, low, high)
 
 
 def page_arg(name: str = "page") -> int:
@@ -58,13 +62,7 @@ def page_arg(name: str = "page") -> int:
 
 def form_whole(name: str, default: int, low: int = 0, high: int = parsing.INT_MAX) -> int:
     """A whole number from the posted form (the default when absent or empty); a bad one is a 400."""
-    raw = request.form.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return parsing.whole(raw, name, low, high)
-    except parsing.BadValue as error:
-        abort(400, description=reason(error))
+    return _whole(request.form.get(name), name, default, low, high)
 
 
 def code_or_404(raw: str) -> str:

@@ -112,38 +112,56 @@ def _kept_answers() -> dict[str, str]:
     return {k: v for k, v in request.form.items() if k not in ("website", "rt")}
 
 
+def _check_submit(context, eligible: set[int], verified=None, action=None, kiosk=False):
+    """The checks both survey submits share: sent from our own page (Fetch Metadata / Origin), the page not open too
+    long, then the form itself. Returns (page, None) with the page to answer (nothing stored, every answer kept) or
+    (None, checked) with the checked submission."""
+    cfg = current_app.config
+
+    def redraw(questionnaire, values, errors, status):
+        page = _render_survey(context, questionnaire, values, errors, status=status, verified=verified,
+                              action=action, kiosk=kiosk)
+        return page, None
+
+    if cross_site(request, (cfg["PUBLIC_BASE_URL"],) if cfg["PUBLIC_BASE_URL"] else ()):
+        return redraw(context.questionnaire, _kept_answers(), {"form": "cross_site"}, 403)
+    render = survey.read_render_token(
+        cfg["SECRET_KEY"], request.form.get("rt", ""), context, cfg["SURVEY_MAX_AGE_SECONDS"], clock.timestamp()
+    )
+    if render.flag == "stale_form":  # the page was open too long: drawn again, with every answer kept
+        return redraw(context.questionnaire, _kept_answers(), {"form": "session_expired"}, 400)
+    questionnaire = context.questionnaire
+    if render.questionnaire_id != questionnaire.id:
+        questionnaire = counters.load_questionnaire(render.questionnaire_id) or questionnaire
+    checked = survey.check_submission(
+        request.form, context, questionnaire, eligible, render, on_submit.speed_rules(cfg), str(get_locale()),
+        verified_staff_id=verified.staff_id if verified is not None else None,
+    )
+    if checked.submission is None:
+        return redraw(questionnaire, checked.values, checked.errors, 422)
+    return None, checked
+
+
+def _device_hash(local) -> str | None:
+    """The submitting device's daily-rotating keyed hash (services/integrity/on_submit)."""
+    cfg = current_app.config
+    return on_submit.device_hash(cfg["SECRET_KEY"], request.remote_addr, request.user_agent.string, local.date())
+
+
 @bp.post("/s/<code>")
 @csrf.exempt  # no session here: cross-site posts are refused by the browser's Fetch Metadata / Origin headers
 @limiter.limit(_client_limit)
 @limiter.limit(_counter_limit, key_func=_counter_key)
 def submit(code: str):
     """Check and store a survey; on errors, the same page with messages and every valid answer kept."""
-    cfg = current_app.config
     context = _context(code)
-    if cross_site(request, (cfg["PUBLIC_BASE_URL"],) if cfg["PUBLIC_BASE_URL"] else ()):
-        return _render_survey(context, context.questionnaire, _kept_answers(), {"form": "cross_site"}, status=403)
-    render = survey.read_render_token(
-        cfg["SECRET_KEY"], request.form.get("rt", ""), context, cfg["SURVEY_MAX_AGE_SECONDS"], clock.timestamp()
-    )
-    if render.flag == "stale_form":  # the page was open too long: drawn again, with every answer kept
-        return _render_survey(context, context.questionnaire, _kept_answers(), {"form": "session_expired"},
-                              status=400)
-    questionnaire = context.questionnaire
-    if render.questionnaire_id != questionnaire.id:
-        questionnaire = counters.load_questionnaire(render.questionnaire_id) or questionnaire
     now = clock.now_utc()
-    local = clock.to_local(now, cfg["TIMEZONE"])
-    eligible = {s.id for s in context.rostered_on(local)}
-    checked = survey.check_submission(
-        request.form, context, questionnaire, eligible, render, on_submit.speed_rules(cfg), str(get_locale())
-    )
-    if checked.submission is None:
-        return _render_survey(context, questionnaire, checked.values, checked.errors, status=422)
-    device = on_submit.device_hash(cfg["SECRET_KEY"], request.remote_addr, request.user_agent.string, local.date())
-    responses.store_submission(checked.submission, context, now, device)
-    locale = checked.submission.locale
-    lang = locale if locale != cfg["BABEL_DEFAULT_LOCALE"] else None  # thank in the language of the form
-    return redirect(url_for(".thanks", code=context.code, lang=lang), code=303)
+    local = clock.to_local(now, current_app.config["TIMEZONE"])
+    page, checked = _check_submit(context, {s.id for s in context.rostered_on(local)})
+    if page is not None:
+        return page
+    responses.store_submission(checked.submission, context, now, _device_hash(local))
+    return _thanks_redirect(context, checked.submission.locale)
 
 
 def _token_refused(context, error: attribution.TokenRefused) -> Response:
@@ -183,30 +201,12 @@ def verified_submit(code: str, survey_token: str):
         return _token_refused(context, error) if not _is_retry(survey_token) else _thanks_redirect(context, None)
     except attribution.TokenRefused as error:
         return _token_refused(context, error)
-    kiosk = token.source == "kiosk"
-    if cross_site(request, (cfg["PUBLIC_BASE_URL"],) if cfg["PUBLIC_BASE_URL"] else ()):
-        return _render_survey(context, context.questionnaire, _kept_answers(), {"form": "cross_site"}, status=403,
-                              verified=token, action=action, kiosk=kiosk)
-    render = survey.read_render_token(
-        cfg["SECRET_KEY"], request.form.get("rt", ""), context, cfg["SURVEY_MAX_AGE_SECONDS"], clock.timestamp()
-    )
-    if render.flag == "stale_form":  # the page was open too long: drawn again, with every answer kept
-        return _render_survey(context, context.questionnaire, _kept_answers(), {"form": "session_expired"},
-                              status=400, verified=token, action=action, kiosk=kiosk)
-    questionnaire = context.questionnaire
-    if render.questionnaire_id != questionnaire.id:
-        questionnaire = counters.load_questionnaire(render.questionnaire_id) or questionnaire
     local = clock.to_local(now, cfg["TIMEZONE"])
-    checked = survey.check_submission(request.form, context, questionnaire, set(), render, on_submit.speed_rules(cfg),
-                                      str(get_locale()), verified_staff_id=token.staff_id)
-    if checked.submission is None:
-        return _render_survey(context, questionnaire, checked.values, checked.errors, status=422, verified=token,
-                              action=action, kiosk=token.source == "kiosk")
+    page, checked = _check_submit(context, set(), verified=token, action=action, kiosk=token.source == "kiosk")
+    if page is not None:
+        return page
     try:
-        responses.store_verified(
-            checked.submission, context, survey_token, now,
-            on_submit.device_hash(cfg["SECRET_KEY"], request.remote_addr, request.user_agent.string, local.date()),
-        )
+        responses.store_verified(checked.submission, context, survey_token, now, _device_hash(local))
     except attribution.TokenRefused as error:
         return _token_refused(context, error)
     if token.source == "kiosk":
