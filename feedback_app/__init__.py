@@ -133,6 +133,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per audience."""
     from .blueprints import params
+    from .blueprints.admin import bp as admin_bp
     from .blueprints.api import bp as api_bp
     from .blueprints.auth import bp as auth_bp
     from .blueprints.counter import bp as counter_bp
@@ -148,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(counter_bp, url_prefix="/loket")
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(hr_bp, url_prefix="/hr")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(ops_bp)
     csrf.exempt(api_bp)  # token authentication, no cookies
