@@ -14,7 +14,8 @@ from ...extensions import db
 from ...models import AsnType, DutyShift, OpeningHours, ServicePoint, ServiceType, Staff, Unit
 from .. import clock
 from ..survey.schedule import ScheduleError, parse_days, parse_hours, parse_time
-from .nip import check_nip, normalise_nip
+from .codes import CODE_RE, SP_CODE_RE
+from .nip import check_nip, identity_problems, normalise_nip
 
 TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # table: (required columns, optional columns)
@@ -23,8 +24,6 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "staff": (("name", "asn_type", "unit_code"), ("nip", "code", "position", "active")),
     "duty_roster": (("staff", "service_point_code", "days", "start", "end"), ()),
 }
-CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,39}$")
-SP_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
 ASN_TYPES = {"PNS": AsnType.PNS, "PPPK": AsnType.PPPK, "NON-ASN": AsnType.NON_ASN, "NON_ASN": AsnType.NON_ASN,
              "NON ASN": AsnType.NON_ASN, "NONASN": AsnType.NON_ASN, "HONORER": AsnType.NON_ASN}
 YES = {"", "1", "y", "ya", "yes", "true", "aktif", "active"}
@@ -276,20 +275,11 @@ def _check_staff(rows: Rows, units: dict, report: ImportReport, today: date) -> 
             raw_nip = None
         nip = normalise_nip(raw_nip)
         code = _text(row, "code").upper()
-        if asn_type in (AsnType.PNS, AsnType.PPPK):
-            if not nip:
-                report.problems.append(Problem("staff", number, f"{asn_type.value} staff need a NIP"))
-            else:
-                check = check_nip(nip, asn_type, today)
-                report.problems.extend(Problem("staff", number, f"NIP {nip}: {e}") for e in check.errors)
-                report.warnings.extend(Problem("staff", number, f"NIP {nip}: {w}") for w in check.warnings)
-        elif asn_type == AsnType.NON_ASN:
-            if nip:
-                report.problems.append(Problem("staff", number, "non-ASN staff have no NIP; leave it empty"))
-            if not code:
-                report.problems.append(Problem("staff", number, "non-ASN staff need a code"))
-        if code and not CODE_RE.match(code):
-            report.problems.append(Problem("staff", number, f"code '{code}' must be letters, digits, . _ - (max 40)"))
+        if asn_type in (AsnType.PNS, AsnType.PPPK) and nip:
+            check = check_nip(nip, asn_type, today)
+            report.problems.extend(Problem("staff", number, f"NIP {nip}: {e}") for e in check.errors)
+            report.warnings.extend(Problem("staff", number, f"NIP {nip}: {w}") for w in check.warnings)
+        report.problems.extend(Problem("staff", number, str(note)) for _, note in identity_problems(asn_type, nip, code))
         name = _text(row, "name")
         if not name:
             report.problems.append(Problem("staff", number, "name is empty"))
