@@ -13,6 +13,7 @@ from ...models import OpeningHours, ServicePoint, ServiceType, Unit, User
 from .. import audit
 from ..messages import N_
 from ..survey import counters
+from ..survey.questionnaires import ensure_standard_questionnaire
 from ..survey.schedule import SHORT_ID, ScheduleError, format_hours, parse_hours
 from .invalid import Collector
 from .codes import SP_CODE_RE
@@ -138,6 +139,7 @@ def create(actor: User | None, form: PointForm, unit_ids: set[int] | None) -> Se
     db.session.flush()
     audit.record("service_point.create", actor, f"service_point:{code}", None, snapshot(point), commit=False)
     db.session.commit()
+    ensure_standard_questionnaire()  # as after a roster import: the first counter of a new regency can be answered
     counters.clear_cache()
     return point
 
