@@ -44,6 +44,20 @@ ACTIONS = {
     "plan.save": _l("Follow-up plan saved"),
     "followup.close": _l("Follow-up closed"),
     "contact.purge": _l("Old contact details erased"),
+    # the organisation's administration pages (admin.units, admin.counters, admin.staff_list)
+    "unit.create": _l("Unit created"),
+    "unit.rename": _l("Unit renamed"),
+    "unit.move": _l("Unit moved"),
+    "unit.deactivate": _l("Unit deactivated"),
+    "unit.reactivate": _l("Unit reactivated"),
+    "service_point.create": _l("Counter created"),
+    "service_point.update": _l("Counter changed"),
+    "staff.create": _l("Staff member added"),
+    "staff.update": _l("Staff details changed"),
+    "staff.photo": _l("Staff photo uploaded"),
+    "staff.transfer": _l("Staff member transferred"),
+    "staff.deactivate": _l("Staff member deactivated"),
+    "staff.reactivate": _l("Staff member reactivated"),
 }
 
 FIELDS = {
@@ -59,6 +73,9 @@ FIELDS = {
     "predikat_weight": _l("Predikat weight"), "citizen_weight": _l("Citizen weight"), "peer_weight": _l("Peer weight"),
     "officer_elements": _l("Officer elements"), "minimum": _l("Minimum responses"),
     "prior_weight": _l("Prior weight"), "service_users": _l("Service users"), "items": _l("Plan lines"),
+    "code": _l("Code"), "parent": _l("Under"), "hours": _l("Opening hours"), "service_types": _l("Services"),
+    "asn_type": _l("ASN type"), "nip": _l("NIP"), "position": _l("Position"), "shifts": _l("Weekly shifts"),
+    "photo": _l("Photo"), "bytes": _l("Size (bytes)"),
 }
 _NAMES = {**dict(BERAKHLAK), **dict(PEER_ITEMS)}  # BerAKHLAK values and peer items keep their official names
 

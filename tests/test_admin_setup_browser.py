@@ -1,0 +1,189 @@
+"""Setting up a small regency in the browser, JavaScript off, at 360 px: from an empty database with one
+administrator, only through the administration pages, two agencies, a puskesmas under one, four counters and
+ten staff. Each step is a small function so later steps (rosters, accounts, a token, posters, a citizen answering)
+can be appended to the same story."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import func, select
+
+from feedback_app.extensions import db
+from feedback_app.models import AsnType, AuditEvent, Role, ServicePoint, Staff, Unit
+
+from . import factories
+from .test_browser import CHROMEDRIVER, CHROMIUM, browser, live_server, wait  # noqa: F401  (the fixtures)
+
+pytestmark = [
+    pytest.mark.browser,
+    # as tests/test_browser.py, without its QR reader: skipped on a laptop without Chromium, failed in CI
+    pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER) and not os.environ.get("CI"),
+                       reason="needs Debian's chromium and chromium-driver"),
+]
+
+
+@dataclass
+class Setup:
+    """The browser, the server's address, and what the story has made so far."""
+
+    browser: object
+    base: str
+    units: list[str] = field(default_factory=list)
+    counters: list[str] = field(default_factory=list)
+    staff: list[str] = field(default_factory=list)
+
+    def open(self, path: str) -> None:
+        self.browser.get(self.base + path)
+        assert_fits(self.browser)
+
+
+def assert_fits(browser) -> None:
+    """Nothing on the page is wider than the 360 px window (tables scroll inside their own box)."""
+    wide = browser.execute_cdp_cmd("Runtime.evaluate", {
+        "expression": "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+        "returnByValue": True})["result"]["value"]
+    assert wide <= 0, f"{browser.current_url} is {wide} px wider than the screen"
+
+
+def by(css: str):
+    from selenium.webdriver.common.by import By
+
+    return By.CSS_SELECTOR, css
+
+
+def fill(browser, field_id: str, text: str) -> None:
+    element = browser.find_element(*by(f"#{field_id}"))
+    element.clear()
+    element.send_keys(text)
+
+
+def choose_unit(browser, select_id: str, code: str) -> None:
+    """Pick a unit in a unit select box by the code its option shows, "Name (CODE)"."""
+    from selenium.webdriver.support.ui import Select
+
+    select = Select(browser.find_element(*by(f"#{select_id}")))
+    (option,) = [o for o in select.options if o.text.rstrip().endswith(f"({code})")]
+    select.select_by_value(option.get_attribute("value"))
+
+
+def submit(browser, form_css: str = "form[method=post]") -> str:
+    """Send a form with its button and wait for the status line the next page shows; returns its text."""
+    from selenium.webdriver.support import expected_conditions as EC
+
+    old = browser.find_element(*by("main"))
+    browser.find_element(*by(f"{form_css} button[type=submit]")).click()
+    wait(browser).until(EC.staleness_of(old))
+    assert_fits(browser)
+    errors = [e.text for e in browser.find_elements(*by(".err"))]
+    assert errors == [], errors
+    return " ".join(e.text for e in browser.find_elements(*by("p[role=status]")))
+
+
+# --- the steps ---
+
+def sign_in(setup: Setup, username: str, password: str = factories.PASSWORD) -> None:
+    """Sign in on the staff sign-in page."""
+    setup.open("/staff/login")
+    fill(setup.browser, "username", username)
+    fill(setup.browser, "password", password)
+    submit(setup.browser)
+    assert "/dashboard" in setup.browser.current_url
+
+
+def create_unit(setup: Setup, code: str, name: str, under: str | None = None) -> None:
+    """Create a unit on the unit tree page, at the top or under another unit."""
+    setup.open("/admin/units")
+    fill(setup.browser, "code", code)
+    fill(setup.browser, "name", name)
+    if under:
+        choose_unit(setup.browser, "parent", under)
+    status = submit(setup.browser, "form[action$='/admin/units']")
+    assert f"({code})" in status, status
+    setup.units.append(code)
+
+
+def create_counter(setup: Setup, code: str, name: str, unit: str, weekday_hours: str = "08:00-15:00",
+                   friday: str = "08:00-11:30", services: str = "") -> None:
+    """Create a counter with its hours (Monday-Thursday, Friday; closed at the weekend) and services."""
+    setup.open("/admin/counters/new")
+    fill(setup.browser, "code", code)
+    fill(setup.browser, "name", name)
+    choose_unit(setup.browser, "unit", unit)
+    for day in range(4):
+        fill(setup.browser, f"hours{day}", weekday_hours)
+    fill(setup.browser, "hours4", friday)
+    if services:
+        fill(setup.browser, "new_types", services)
+    status = submit(setup.browser)
+    assert code in status, status
+    setup.counters.append(code)
+
+
+def create_staff(setup: Setup, name: str, unit: str, asn_type: str = "PNS", nip: str = "", code: str = "",
+                 position: str = "") -> None:
+    """Add a staff member on the staff form."""
+    from selenium.webdriver.support.ui import Select
+
+    setup.open("/admin/staff/new")
+    fill(setup.browser, "name", name)
+    Select(setup.browser.find_element(*by("#asn_type"))).select_by_value(asn_type)
+    fill(setup.browser, "nip", nip)
+    fill(setup.browser, "code", code)
+    fill(setup.browser, "position", position)
+    choose_unit(setup.browser, "unit", unit)
+    status = submit(setup.browser)
+    assert name in status, status
+    setup.staff.append(nip or code)
+
+
+def set_up_organisation(setup: Setup) -> None:
+    """Two agencies, a puskesmas under one, four counters, ten staff."""
+    create_unit(setup, "DISDUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil")
+    create_unit(setup, "DINKES", "Dinas Kesehatan")
+    create_unit(setup, "PKM-MBL", "UPTD Puskesmas Muara Bulian", under="DINKES")
+    create_counter(setup, "DKC-01", "Loket 1 Pendaftaran", "DISDUKCAPIL", services="Pendaftaran; Pengaduan")
+    create_counter(setup, "DKC-02", "Loket 2 Perekaman KTP-el", "DISDUKCAPIL", services="Perekaman KTP-el")
+    create_counter(setup, "PKM-MBL-01", "Loket Pendaftaran Pasien", "PKM-MBL", services="Pendaftaran pasien")
+    create_counter(setup, "PKM-MBL-02", "Loket Obat", "PKM-MBL", weekday_hours="08:00-12:00, 13:00-14:00",
+                   services="Pengambilan obat")
+    people = [("Ani Suryani", "DISDUKCAPIL"), ("Budi Santoso", "DISDUKCAPIL"), ("Citra Lestari", "DISDUKCAPIL"),
+              ("Dedi Kurniawan", "DISDUKCAPIL"), ("Eka Putri", "DINKES"), ("Fajar Hidayat", "PKM-MBL"),
+              ("Gita Permata", "PKM-MBL"), ("Hendra Wijaya", "PKM-MBL"), ("Intan Sari", "PKM-MBL")]
+    for serial, (name, unit) in enumerate(people, start=1):
+        nip = factories.valid_nip(serial, female=name.split()[0] in ("Ani", "Citra", "Eka", "Gita", "Intan"))
+        create_staff(setup, name, unit, nip=f"{nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}",
+                     position="Pengadministrasi Umum")
+    create_staff(setup, "Joko Susilo", "PKM-MBL", asn_type="NON_ASN", code="HON-0001", position="Petugas Loket")
+
+
+def test_an_administrator_sets_up_a_small_regency_in_the_browser(live_server, browser, app):
+    factories.account("admin", Role.ADMIN)  # as `flask users create admin --role admin` after `flask db upgrade`
+    setup = Setup(browser, live_server)
+    sign_in(setup, "admin")
+    set_up_organisation(setup)
+
+    db.session.rollback()
+    units = {u.code: u for u in db.session.scalars(select(Unit))}
+    assert sorted(units) == ["DINKES", "DISDUKCAPIL", "PKM-MBL"]
+    assert units["PKM-MBL"].parent_id == units["DINKES"].id and units["DINKES"].parent_id is None
+    points = {p.code: p for p in db.session.scalars(select(ServicePoint))}
+    assert sorted(points) == ["DKC-01", "DKC-02", "PKM-MBL-01", "PKM-MBL-02"]
+    assert points["PKM-MBL-01"].unit_id == units["PKM-MBL"].id
+    assert len(points["PKM-MBL-02"].hours) == 9  # two intervals Monday-Thursday, one on Friday
+    staff = db.session.scalars(select(Staff)).all()
+    assert len(staff) == 10 and sum(s.asn_type == AsnType.NON_ASN for s in staff) == 1
+    assert sorted(s.unit.code for s in staff).count("PKM-MBL") == 5
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert (actions.count("unit.create"), actions.count("service_point.create"), actions.count("staff.create")) \
+        == (3, 4, 10)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action.like("%.create"), AuditEvent.old.isnot(None))) == 0
+
+    # the result as the pages show it
+    setup.open("/admin/units")
+    tree = browser.find_element(*by("table.tree")).text
+    assert tree.index("Dinas Kesehatan") < tree.index("UPTD Puskesmas Muara Bulian")
+    setup.open("/s/PKM-MBL-01")  # a citizen could answer at this counter now
+    assert "Loket Pendaftaran Pasien" in browser.page_source
