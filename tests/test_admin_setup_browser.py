@@ -14,7 +14,8 @@ from feedback_app.extensions import db
 from feedback_app.models import AsnType, AuditEvent, Role, ServicePoint, Staff, Unit
 
 from . import factories
-from .test_browser import CHROMEDRIVER, CHROMIUM, browser, live_server, wait  # noqa: F401  (the fixtures)
+from .test_browser import CHROMEDRIVER, CHROMIUM, live_server, wait  # noqa: F401  (the live server fixture)
+from .test_browser_pages import AXE, axe_violations, browser  # noqa: F401  (Chromium with the page's scripts off)
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,9 +35,20 @@ class Setup:
     counters: list[str] = field(default_factory=list)
     staff: list[str] = field(default_factory=list)
 
+    checked: set[str] = field(default_factory=set)
+
     def open(self, path: str) -> None:
         self.browser.get(self.base + path)
+        self.check()
+
+    def check(self) -> None:
+        """The page fits 360 px; the first time a page is seen, axe-core finds no WCAG 2.1 A/AA violation
+        (when axe-core is installed: `npm ci`; CI has it)."""
         assert_fits(self.browser)
+        page = self.browser.current_url.split("?")[0].split("#")[0][len(self.base):]
+        if AXE.exists() and page not in self.checked:
+            self.checked.add(page)
+            assert axe_violations(self.browser) == [], self.browser.current_url
 
 
 def assert_fits(browser) -> None:
@@ -104,6 +116,19 @@ def create_unit(setup: Setup, code: str, name: str, under: str | None = None) ->
     setup.units.append(code)
 
 
+def refused_unit(setup: Setup, code: str) -> None:
+    """A unit with a code people cannot type on a poster: refused next to the field, what was typed kept."""
+    setup.open("/admin/units")
+    fill(setup.browser, "code", code)
+    fill(setup.browser, "name", "Dinas Baru")
+    setup.browser.find_element(*by("main form[action$='/admin/units'] button[type=submit]")).click()
+    message = setup.browser.find_element(*by("#code-err")).text
+    assert message.startswith("Kode harus 1 sampai 40 huruf kapital"), message
+    assert setup.browser.find_element(*by("#code")).get_attribute("value") == code
+    setup.checked.discard("/admin/units")
+    setup.check()  # the page with its messages passes axe too
+
+
 def create_counter(setup: Setup, code: str, name: str, unit: str, weekday_hours: str = "08:00-15:00",
                    friday: str = "08:00-11:30", services: str = "") -> None:
     """Create a counter with its hours (Monday-Thursday, Friday; closed at the weekend) and services."""
@@ -140,6 +165,7 @@ def create_staff(setup: Setup, name: str, unit: str, asn_type: str = "PNS", nip:
 
 def set_up_organisation(setup: Setup) -> None:
     """Two agencies, a puskesmas under one, four counters, ten staff."""
+    refused_unit(setup, "DINAS KESEHATAN!")
     create_unit(setup, "DISDUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil")
     create_unit(setup, "DINKES", "Dinas Kesehatan")
     create_unit(setup, "PKM-MBL", "UPTD Puskesmas Muara Bulian", under="DINKES")
@@ -186,5 +212,13 @@ def test_an_administrator_sets_up_a_small_regency_in_the_browser(live_server, br
     setup.open("/admin/units")
     tree = browser.find_element(*by("table.tree")).text
     assert tree.index("Dinas Kesehatan") < tree.index("UPTD Puskesmas Muara Bulian")
+    setup.open("/admin/counters")
+    assert "Sen-Kam 08:00-12:00, 13:00-14:00; Jum 08:00-11:30" in browser.page_source
+    for path in ("/admin/counters/PKM-MBL-02/edit", "/admin/units/PKM-MBL", f"/admin/staff?unit={units['PKM-MBL'].id}",
+                 f"/admin/staff/{staff[0].id}"):
+        setup.open(path)
+    pages = {"/admin/units", "/admin/units/PKM-MBL", "/admin/counters", "/admin/counters/new",
+             "/admin/counters/PKM-MBL-02/edit", "/admin/staff", "/admin/staff/new", f"/admin/staff/{staff[0].id}"}
+    assert not AXE.exists() or pages <= setup.checked  # every kind of page went through axe-core
     setup.open("/s/PKM-MBL-01")  # a citizen could answer at this counter now
     assert "Loket Pendaftaran Pasien" in browser.page_source
