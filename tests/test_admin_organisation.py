@@ -425,3 +425,25 @@ def test_the_pages_in_english(client, app):
     client.get("/admin/units?lang=en")
     html = post(client, "/admin/units", {"code": "A B", "name": ""}, page="/admin/units").get_data(as_text=True)
     assert "The code must be 1 to 40 capital letters" in html and "Give the unit a name." in html
+
+
+def test_an_oversize_upload_from_someone_who_may_not_upload_is_a_plain_413(client, app):
+    point = factories.counter()
+    person = factories.staff(point.unit)
+    account("kadis", Role.UNIT_HEAD, point.unit)
+    login(client, "kadis")
+    token = _token(client, "/admin/counters")
+    response = client.post(f"/admin/staff/{person.id}/photo", content_type="multipart/form-data",
+                           data={"csrf_token": token, "photo": (io.BytesIO(b"\xff" * (9 * 1024 * 1024)), "a.jpg")})
+    assert response.status_code == 413 and "Foto lebih besar" not in response.get_data(as_text=True)
+
+
+def test_the_audit_log_shows_the_changes_in_words(client, app):
+    admin_client(client)
+    dinkes = unit("DINKES", "Dinas Kesehatan")
+    unit("DINSOS", "Dinas Sosial")
+    unit("PKM-MBL", "UPTD Puskesmas Muara Bulian", dinkes)
+    post(client, "/admin/units/PKM-MBL", {"name": "UPTD Puskesmas Muara Bulian", "parent": "DINSOS"})
+    html = client.get("/hr/audit").get_data(as_text=True)
+    row = re.search(r"<tr>(?:(?!</tr>).)*Unit dipindahkan(?:(?!</tr>).)*</tr>", html, re.S)[0]
+    assert "unit:PKM-MBL" in row and "DINKES" in row and "DINSOS" in row and "Di bawah" in row

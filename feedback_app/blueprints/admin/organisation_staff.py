@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ...extensions import db
 from ...models import Role, Staff
@@ -129,9 +130,10 @@ def too_large(error):
     """A photo over the upload limit gets its page back with a message next to the field; anything else sent to
     the administration pages that is too large gets the usual error page."""
     staff_id = (request.view_args or {}).get("staff_id")
-    if request.endpoint != "admin.staff_photo" or not isinstance(staff_id, int) or require(*STAFF_ROLES) is None:
+    allowed = current_user.is_authenticated and current_user.role in STAFF_ROLES
+    person = db.session.get(Staff, staff_id) if allowed and request.endpoint == "admin.staff_photo" else None
+    if person is None:  # (no raising here: an error inside an error handler would be a 500)
         return render_error(413)
-    person = _person(staff_id)
     return _staff_page(person, photo_error=_("The photo is larger than %(mb)d MB: choose a smaller one.",
                                              mb=_photo_limit_mb()), status=413)
 
