@@ -121,8 +121,10 @@ def refused_unit(setup: Setup, code: str) -> None:
     setup.open("/admin/units")
     fill(setup.browser, "code", code)
     fill(setup.browser, "name", "Dinas Baru")
+    from selenium.webdriver.support import expected_conditions as EC
+
     setup.browser.find_element(*by("main form[action$='/admin/units'] button[type=submit]")).click()
-    message = setup.browser.find_element(*by("#code-err")).text
+    message = wait(setup.browser).until(EC.presence_of_element_located(by("#code-err"))).text
     assert message.startswith("Kode harus 1 sampai 40 huruf kapital"), message
     assert setup.browser.find_element(*by("#code")).get_attribute("value") == code
     setup.checked.discard("/admin/units")
