@@ -374,6 +374,11 @@ def test_a_photo_upload_is_shrunk_and_a_non_image_or_an_oversize_one_gets_a_clea
     huge = client.post(url, data={"csrf_token": token, "photo": (io.BytesIO(b"\xff" * (9 * 1024 * 1024)), "big.jpg")},
                        content_type="multipart/form-data")
     assert huge.status_code == 413 and "Foto lebih besar dari 8 MB" in huge.get_data(as_text=True)
+    bomb = io.BytesIO()
+    Image.new("1", (8000, 8000)).save(bomb, format="PNG")  # 64 megapixels in a few KB
+    refused = client.post(url, data={"csrf_token": token, "photo": (io.BytesIO(bomb.getvalue()), "bomb.png")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 422 and "Berkas ini bukan foto yang dapat dibaca" in refused.get_data(as_text=True)
     db.session.rollback()
     assert db.session.get(Staff, person.id).photo_type is None and audits("staff.photo") == []
     good = client.post(url, data={"csrf_token": token, "photo": (io.BytesIO(_image()), "me.png")},

@@ -16,6 +16,7 @@ from .invalid import Collector
 from .nip import Note, check_nip, identity_problems, normalise_nip
 
 PHOTO_SIZE = 96  # pixels; shown at 48 px, sharp on 2x screens
+MAX_PIXELS = 50_000_000  # a 48-megapixel phone camera's photo passes; a decompression bomb does not
 
 
 class PhotoError(ValueError):
@@ -35,8 +36,13 @@ def small_photo(image_bytes: bytes, max_bytes: int) -> bytes:
 
     try:
         image = Image.open(io.BytesIO(image_bytes))
+        if image.width * image.height > MAX_PIXELS:  # read from the header: refused before anything is decoded
+            raise PhotoError(f"the image has {image.width} x {image.height} pixels, more than a photo needs")
+        image.draft("RGB", (PHOTO_SIZE * 4, PHOTO_SIZE * 4))  # a JPEG decodes at a fraction of its size
         image = ImageOps.exif_transpose(image).convert("RGB")
-    except (UnidentifiedImageError, OSError) as error:
+    except PhotoError:
+        raise
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as error:
         raise PhotoError(f"not an image Pillow can read ({error})") from None
     image = ImageOps.fit(image, (PHOTO_SIZE, PHOTO_SIZE))
     for quality in (75, 60, 45, 30):
