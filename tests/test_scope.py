@@ -28,7 +28,7 @@ MUST_REACH = {
         "dashboard.home", "dashboard.unit", "dashboard.counter", "dashboard.officer", "dashboard.comments",
         "dashboard.integrity_list", "dashboard.export_tables", "dashboard.export_responses", "dashboard.plan",
         "dashboard.report", "dashboard.followups_list", "dashboard.followups_export", "dashboard.performance_home",
-        "dashboard.rate",
+        "dashboard.rate", "admin.index", "admin.counters", "admin.counter_edit",
     },
     "officer": {"dashboard.home", "dashboard.officer"},
     "api_token": {"api.unit_summary", "api.unit_elements", "api.unit_counters", "api.unit_officers",
