@@ -116,7 +116,7 @@ def staff_photo(staff_id: int):
     if not data:
         return _staff_page(person, photo_error=_("Choose a photo file (JPEG or PNG)."), status=422)
     try:
-        staff_service.upload_photo(actor, person, data, current_app.config["STAFF_PHOTO_MAX_BYTES"])
+        staff_service.set_photo(person, data, current_app.config["STAFF_PHOTO_MAX_BYTES"], actor)
     except PhotoError:
         db.session.rollback()
         return _staff_page(person, photo_error=_("This file is not a photo that can be read: choose a JPEG or "

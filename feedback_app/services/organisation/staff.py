@@ -53,10 +53,14 @@ def small_photo(image_bytes: bytes, max_bytes: int) -> bytes:
     raise PhotoError(f"cannot make the photo smaller than {max_bytes} bytes")
 
 
-def set_photo(person: Staff, image_bytes: bytes, max_bytes: int) -> int:
-    """Store a staff member's photo, shrunk for the survey page; returns its size in bytes."""
+def set_photo(person: Staff, image_bytes: bytes, max_bytes: int, actor: User | None = None) -> int:
+    """Store a staff member's photo, shrunk for the survey page (audited, from the CLI or a page); returns its
+    size in bytes."""
     photo = small_photo(image_bytes, max_bytes)
+    had = person.photo_type is not None
     person.photo, person.photo_type = photo, "image/jpeg"
+    audit.record("staff.photo", actor, f"staff:{person.id}", {"photo": had}, {"photo": True, "bytes": len(photo)},
+                 commit=False)
     db.session.commit()
     return len(photo)
 
@@ -220,15 +224,6 @@ def set_active(actor: User | None, person: Staff, active: bool) -> bool:
                  {"active": not active}, {"active": active}, commit=False)
     db.session.commit()
     return True
-
-
-def upload_photo(actor: User | None, person: Staff, image_bytes: bytes, max_bytes: int) -> int:
-    """Store an uploaded photo shrunk as `flask staff photo` does (set_photo), audited; PhotoError when it is not
-    an image that can be used."""
-    had = person.photo_type is not None
-    size = set_photo(person, image_bytes, max_bytes)
-    audit.record("staff.photo", actor, f"staff:{person.id}", {"photo": had}, {"photo": True, "bytes": size})
-    return size
 
 
 def unit_history(person: Staff) -> list[tuple[object, str | None, str, str]]:
