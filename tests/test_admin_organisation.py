@@ -11,8 +11,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from feedback_app.extensions import db
-from feedback_app.models import AuditEvent, DutyShift, ServicePoint, Staff, Unit
-from feedback_app.models import Role
+from feedback_app.models import AuditEvent, DutyShift, Response, Role, ServicePoint, Staff, Unit
 
 from . import factories
 from .factories import account, login
@@ -96,7 +95,8 @@ def test_moving_a_unit_under_its_own_sub_unit_is_refused_with_a_clear_message(cl
             'dipindahkan ke bawah dirinya sendiri atau salah satu sub-unitnya.') in html
     assert 'value="Dinas Kesehatan Kab."' in html  # what was typed is kept
     db.session.rollback()
-    assert db.session.get(Unit, dinkes.id).parent_id is None and db.session.get(Unit, dinkes.id).name == "Dinas Kesehatan"
+    stored = db.session.get(Unit, dinkes.id)
+    assert stored.parent_id is None and stored.name == "Dinas Kesehatan"
     assert audits("unit.move") == [] and audits("unit.rename") == []
     assert pkm.parent_id == dinkes.id
 
@@ -109,12 +109,10 @@ def test_rename_move_deactivate_and_reactivate_are_audited_with_before_and_after
                 ).status_code == 302
     assert post(client, "/admin/units/PKM-MBL", {"name": "UPTD Puskesmas Muara Bulian", "parent": "DINSOS"}
                 ).status_code == 302
-    page = client.post  # the state form sits on the unit's page
     assert post(client, "/admin/units/PKM-MBL/active", {"active": "0"}, page="/admin/units/PKM-MBL").status_code == 302
     html = client.get("/admin/units/PKM-MBL").get_data(as_text=True)
     assert "Dinonaktifkan: loketnya tidak menerima survei." in html
     assert post(client, "/admin/units/PKM-MBL/active", {"active": "1"}, page="/admin/units/PKM-MBL").status_code == 302
-    assert page
     (rename,), (move,) = audits("unit.rename"), audits("unit.move")
     assert (rename.old["name"], rename.new["name"]) == ("Puskesmas", "UPTD Puskesmas Muara Bulian")
     assert (move.old["parent"], move.new["parent"]) == ("DINKES", "DINSOS")
@@ -333,7 +331,6 @@ def test_a_transfer_keeps_the_history_and_the_responses_credited(client, app):
     db.session.rollback()
     moved = db.session.get(Staff, person.id)
     assert moved.unit_id == other.id and count(DutyShift) == 0
-    from feedback_app.models import Response
     assert db.session.scalars(select(Response.staff_id)).all() == [person.id]  # still credited to them
     assert db.session.scalars(select(Response.unit_id)).all() == [point.unit_id]  # where it was earned
     (transfer,) = audits("staff.transfer")

@@ -279,7 +279,8 @@ def _check_staff(rows: Rows, units: dict, report: ImportReport, today: date) -> 
             check = check_nip(nip, asn_type, today)
             report.problems.extend(Problem("staff", number, f"NIP {nip}: {e}") for e in check.errors)
             report.warnings.extend(Problem("staff", number, f"NIP {nip}: {w}") for w in check.warnings)
-        report.problems.extend(Problem("staff", number, str(note)) for _, note in identity_problems(asn_type, nip, code))
+        report.problems.extend(Problem("staff", number, str(note))
+                               for _, note in identity_problems(asn_type, nip, code))
         name = _text(row, "name")
         if not name:
             report.problems.append(Problem("staff", number, "name is empty"))
