@@ -56,7 +56,8 @@ class Defaults:
     # for the citizen's form (nine answers, a profile and a 2,000-character comment fit in 16 KB even in percent-
     # encoded non-Latin script). A route that takes a file upload gets its own larger entry. More is a 413 page.
     MAX_CONTENT_LENGTH = 256 * 1024
-    REQUEST_SIZE_LIMITS = {"public.submit": 32 * 1024, "public.verified_submit": 32 * 1024}
+    REQUEST_SIZE_LIMITS = {"public.submit": 32 * 1024, "public.verified_submit": 32 * 1024,
+                           "admin.roster_upload": 2 * 1024 * 1024}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # True (with REMEMBER_COOKIE_SECURE) whenever PUBLIC_BASE_URL is https
