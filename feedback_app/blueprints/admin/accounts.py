@@ -172,7 +172,7 @@ def token_create():
         return _tokens_page(error=_("Choose the active account the token acts for."), status=400)
     if not name:
         return _tokens_page(error=_("Give the token a name that says what it is for."), status=400)
-    _, plain = accounts.create_token(owner, name, actor=me)
+    plain = accounts.create_token(owner, name, actor=me)[1]
     body, status = _tokens_page(plain=plain)
     return body, status, {"Cache-Control": "no-store"}
 
