@@ -113,7 +113,8 @@ def test_overlapping_shifts_and_officers_of_another_unit_are_refused_at_the_row(
     response = _post(client, f"/admin/rosters/{point.id}/shifts",
                      {"week": THIS_WEEK.isoformat(), "staff_id": ani.id, "weekday": 3, "starts": "08:00",
                       "ends": "10:00"}, _week_url(point, THIS_WEEK))
-    assert response.status_code == 400 and "Ani Lestari berasal dari unit lain (Dinkes)" in response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Ani Lestari berasal dari unit lain (Dinkes)" in response.get_data(as_text=True)
     # an officer already at another counter that day and hour
     response = _post(client, f"/admin/rosters/{other.id}/shifts",
                      {"week": THIS_WEEK.isoformat(), "staff_id": ani.id, "weekday": 1, "starts": "10:00",
@@ -133,7 +134,8 @@ def test_removing_a_shift_keeps_it_in_other_weeks(client, regency):
     response = _post(client, f"/admin/rosters/{point.id}/shifts/{standing.id}/remove",
                      {"week": THIS_WEEK.isoformat()}, _week_url(point, THIS_WEEK))
     assert response.status_code == 302
-    assert "Siti Rahmah" not in client.get(_week_url(point, THIS_WEEK)).get_data(as_text=True).split("<h2 id=\"add\"")[0]
+    week = client.get(_week_url(point, THIS_WEEK)).get_data(as_text=True)
+    assert "Siti Rahmah" not in week.split('<h2 id="add"')[0]
     assert "08:00&ndash;12:00 Siti Rahmah" in client.get(_week_url(point, NEXT_WEEK)).get_data(as_text=True)
     assert not attribution.rostered_at(siti.id, point.id, date(2026, 11, 30))
     assert attribution.rostered_at(siti.id, point.id, date(2026, 12, 7))

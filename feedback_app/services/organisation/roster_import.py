@@ -74,18 +74,28 @@ def read_files(paths: list[Path]) -> tuple[dict[str, Rows], list[Problem]]:
     return tables, problems
 
 
-def read_upload(data: bytes, filename: str, default_table: str = "duty_roster") -> tuple[dict[str, Rows], list[Problem]]:
+def read_upload(data: bytes, filename: str,
+                default_table: str = "duty_roster") -> tuple[dict[str, Rows], list[Problem]]:
     """Read one uploaded file as read_files does; a CSV whose name is not a table's is read as `default_table`
     (people download the template and save it under any name)."""
     stem = Path(filename).stem.strip().lower().replace(" ", "_")
     tables: dict[str, Rows] = {}
     problems: list[Problem] = []
-    _read_one(data, Path(filename).name, stem if stem in TABLES else default_table, tables, problems)
+    headers: list[list[str]] = []
+    _read_one(data, Path(filename).name, stem if stem in TABLES else default_table, tables, problems, headers)
+    if not any(set(header) & KNOWN_COLUMNS for header in headers):
+        # not one known column: a file of something else, which a table of problems would not explain
+        raise ImportFileError(N_("%(file)s: this is not a roster file: its first row has none of the columns "
+                                 "%(columns)s"), file=Path(filename).name,
+                              columns=", ".join(TABLES[default_table][0]))
     return tables, problems
 
 
-def _read_one(data: bytes, name: str, csv_table: str, tables: dict[str, Rows], problems: list[Problem]) -> None:
-    """One file into `tables`; a file that is empty, of another type or unreadable raises ImportFileError."""
+def _read_one(data: bytes, name: str, csv_table: str, tables: dict[str, Rows], problems: list[Problem],
+              headers: list | None = None) -> None:
+    """One file into `tables` (each table's header also into `headers`); a file that is empty, of another type or
+    unreadable raises ImportFileError."""
+    headers = [] if headers is None else headers
     suffix = Path(name).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ImportFileError(N_("%(file)s: only .csv and .xlsx files can be imported"), file=name)
@@ -96,14 +106,17 @@ def _read_one(data: bytes, name: str, csv_table: str, tables: dict[str, Rows], p
         if not sheets:
             raise ImportFileError(N_("%(file)s: the file is empty"), file=name)
         for sheet, rows in sheets:
+            headers.append(rows[0])
             _add_table(tables, problems, sheet, rows, name)
     else:
         try:
             rows = _read_csv(data)
         except (UnicodeDecodeError, csv.Error):
-            raise ImportFileError(N_("%(file)s: this is not a CSV text file (save it as CSV UTF-8)"), file=name) from None
+            raise ImportFileError(N_("%(file)s: this is not a CSV text file (save it as CSV UTF-8)"),
+                                  file=name) from None
         if not rows[0]:
             raise ImportFileError(N_("%(file)s: the file is empty"), file=name)
+        headers.append(rows[0])
         _add_table(tables, problems, csv_table, rows, name)
 
 
@@ -114,9 +127,6 @@ def _add_table(tables, problems, name: str, rows, source: str) -> None:
                               tables=", ".join(TABLES))
     header, body = rows
     required, optional = TABLES[name]
-    if not set(header) & set(required + optional):
-        raise ImportFileError(N_("%(file)s: this is not a roster file: its first row has none of the columns "
-                                 "%(columns)s"), file=source, columns=", ".join(required))
     missing = [c for c in required if c not in header]
     unknown = [c for c in header if c and c not in required + optional]
     if missing:
