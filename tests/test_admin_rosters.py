@@ -2,7 +2,7 @@
 roster file checked row by row before it is applied, and a unit head kept to the counters of their own units."""
 import io
 import re
-from datetime import date, time
+from datetime import date, datetime, time
 from pathlib import Path
 
 import openpyxl
@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from feedback_app.extensions import db
 from feedback_app.models import AuditEvent, DutyShift, Role, ServicePoint, Staff, Unit
-from feedback_app.services.survey import attribution
+from feedback_app.services.survey import attribution, counters
 
 from . import factories
 from .factories import account, login
@@ -130,6 +130,8 @@ def test_overlapping_shifts_and_officers_of_another_unit_are_refused_at_the_row(
 def test_removing_a_shift_keeps_it_in_other_weeks(client, regency):
     point, siti = regency["point"], regency["siti"]
     [standing] = _shifts()
+    monday_morning = datetime(2026, 11, 30, 9, 0)
+    assert [s.name for s in counters.load_counter("LKT-01", 0).rostered_on(monday_morning)] == ["Siti Rahmah"]
     login(client, "bkpsdm")
     response = _post(client, f"/admin/rosters/{point.id}/shifts/{standing.id}/remove",
                      {"week": THIS_WEEK.isoformat()}, _week_url(point, THIS_WEEK))
@@ -139,6 +141,8 @@ def test_removing_a_shift_keeps_it_in_other_weeks(client, regency):
     assert "08:00&ndash;12:00 Siti Rahmah" in client.get(_week_url(point, NEXT_WEEK)).get_data(as_text=True)
     assert not attribution.rostered_at(siti.id, point.id, date(2026, 11, 30))
     assert attribution.rostered_at(siti.id, point.id, date(2026, 12, 7))
+    # the survey page's list of who is on duty today (Monday) no longer offers her
+    assert counters.load_counter("LKT-01", 0).rostered_on(monday_morning) == []
     [event] = _audit("roster.shift_remove")
     assert event.old["staff"] == siti.nip and event.old["week"] == "2026-11-30" and event.new is None
 
