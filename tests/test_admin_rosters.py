@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback_app.extensions import db
-from feedback_app.models import AuditEvent, DutyShift, Role, ServicePoint, Staff, Unit
+from feedback_app.models import AuditEvent, DutyShift, Role
 from feedback_app.services.survey import attribution, counters
 
 from . import factories
