@@ -54,7 +54,10 @@ def roster_import_command(files: tuple[Path, ...], dry_run: bool) -> None:
         tables, problems = roster_import.read_files(list(files))
     except roster_import.ImportFileError as error:
         raise click.ClickException(str(error)) from None
-    report = roster_import.import_roster(tables, problems, dry_run=dry_run)
+    if dry_run:
+        report = roster_import.import_roster(tables, problems, dry_run=True)
+    else:
+        report = roster_import.apply_import(tables, problems, source=", ".join(f.name for f in files))
     for warning in report.warnings:
         click.echo(f"warning: {warning}")
     if report.problems:
@@ -65,12 +68,7 @@ def roster_import_command(files: tuple[Path, ...], dry_run: bool) -> None:
     for table, counts in report.counts.items():
         click.echo(f"{table}: {counts['created']} created, {counts['updated']} updated, "
                    f"{counts['unchanged']} unchanged")
-    if dry_run:
-        click.echo("dry run: nothing was changed.")
-    else:
-        questionnaires.ensure_standard_questionnaire()
-        counters.clear_cache()
-        click.echo("imported.")
+    click.echo("dry run: nothing was changed." if dry_run else "imported.")
 
 
 @click.group("questionnaire")

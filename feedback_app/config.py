@@ -57,7 +57,8 @@ class Defaults:
     # encoded non-Latin script). A route that takes a file upload gets its own larger entry. More is a 413 page.
     MAX_CONTENT_LENGTH = 256 * 1024
     REQUEST_SIZE_LIMITS = {"public.submit": 32 * 1024, "public.verified_submit": 32 * 1024,
-                           "admin.staff_photo": 8 * 1024 * 1024}  # a phone photo, shrunk on upload
+                           "admin.staff_photo": 8 * 1024 * 1024,  # a phone photo, shrunk on upload
+                           "admin.roster_upload": 2 * 1024 * 1024}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # True (with REMEMBER_COOKIE_SECURE) whenever PUBLIC_BASE_URL is https

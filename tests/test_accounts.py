@@ -91,7 +91,7 @@ def test_users_command_validates_and_stores_a_modern_hash(runner, two_units):
     result = runner.invoke(args=["users", "create", "kepala", "--role", "unit_head", "--password", "pendek"])
     assert result.exit_code != 0 and "at least 10 characters" in result.output
     result = runner.invoke(args=["users", "create", "kepala", "--role", "unit_head", "--password", PASSWORD])
-    assert result.exit_code != 0 and "a unit head needs --unit" in result.output
+    assert result.exit_code != 0 and "a unit head needs a unit (--unit)" in result.output
     result = runner.invoke(args=["users", "create", "kepala", "--role", "unit_head", "--unit", "PKM-MBL",
                                  "--staff", "199001012020011999", "--password", PASSWORD])
     assert result.exit_code != 0 and "no staff record has the NIP or code '199001012020011999'" in result.output

@@ -78,7 +78,8 @@ def test_navigation_marks_the_section_and_hr_sees_its_items(client, app, monkeyp
     login(client, "bkpsdm")
     html = client.get("/hr/audit").get_data(as_text=True)
     nav = re.search(r'<nav aria-label="Menu utama">(.*?)</nav>', html, re.S)[1]
-    assert re.findall(r">([^<>]+)</a>", nav) == ["Dasbor", "Kinerja", "BKPSDM", "Log audit", "Administrasi"]
+    assert re.findall(r">([^<>]+)</a>", nav) == ["Dasbor", "Kinerja", "BKPSDM", "Log audit", "Administrasi",
+                                                "Kata sandi saya"]
     assert '<a href="/hr/audit" aria-current="page">' in nav and nav.count("aria-current") == 1
 
 

@@ -33,7 +33,7 @@ PAGES = {
 }
 
 
-STAFF_PATHS = ("/dashboard", "/hr")  # error pages under these keep the staff layout
+STAFF_PATHS = ("/dashboard", "/hr", "/admin")  # error pages under these keep the staff layout
 SIGN_IN_THROTTLED = _l("There were too many failed sign-ins from here for this account. Wait, then sign in again.")
 
 SURVEY_TOO_LARGE = _l("Your answers were too long to send. Please go back, shorten the comment and send again: your "

@@ -7,7 +7,7 @@ from .performance import (
 )
 from .plans import FollowUpItem, FollowUpPlan
 from .rollups import RollupDay, RollupMonth, RollupProfileDay, RollupProfileMonth, RollupState
-from .staff import AsnType, DutyShift, Staff
+from .staff import AsnType, DutyShift, RosterWeek, Staff
 from .survey import Answer, FollowUpContact, Question, Questionnaire, Response, Verification
 from .users import ApiToken, AuditEvent, Role, User
 from .units import OpeningHours, ServicePoint, ServiceType, Unit, service_point_service_types
@@ -16,7 +16,8 @@ __all__ = [
     "Answer", "ApiToken", "AsnType", "AuditEvent", "AwardCategory", "Base", "DutyShift", "FollowUpContact",
     "FollowUpItem", "FollowUpPlan", "Formula", "JobLatch", "JobRun", "Nomination", "OpeningHours", "OutboxMessage",
     "PeerFeedback", "PerformancePeriod", "PerformanceSummary", "Question", "Questionnaire", "Rating", "Response",
-    "Role", "RollupDay", "RollupMonth", "RollupProfileDay", "RollupProfileMonth", "RollupState", "SchedulerLease",
+    "Role", "RollupDay", "RollupMonth", "RollupProfileDay", "RollupProfileMonth", "RollupState", "RosterWeek",
+    "SchedulerLease",
     "ServicePoint", "ServiceType", "Staff", "Unit", "User", "Verification", "service_point_service_types", "utcnow",
 ]
 __all__ += ["CounterDevice", "ServiceDelivered", "SurveyToken"]  # verified attribution (issue 11)

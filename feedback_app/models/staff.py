@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from sqlalchemy import (
     Boolean, Date, Enum, ForeignKey, LargeBinary, SmallInteger, String, Text, Time, UniqueConstraint,
 )
+from sqlalchemy import and_, exists, or_
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
@@ -50,17 +51,43 @@ class Staff(Base):
 
 
 class DutyShift(Base):
-    """A weekly shift: this staff member serves at this counter on this weekday (0 = Monday), local time."""
+    """A weekly shift: this staff member serves at this counter on this weekday (0 = Monday), local time.
+
+    `week_start` empty: the standing roster, every week (what `flask roster import` writes). A Monday: that week
+    only, at a counter whose week has a roster of its own (RosterWeek) instead of its standing roster."""
 
     __tablename__ = "duty_shifts"
-    __table_args__ = (UniqueConstraint("staff_id", "service_point_id", "weekday", "starts"),)
+    __table_args__ = (UniqueConstraint("staff_id", "service_point_id", "week_start", "weekday", "starts",
+                                       name="uq_duty_shifts_staff_week_day_starts"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
     service_point_id: Mapped[int] = mapped_column(ForeignKey("service_points.id", ondelete="CASCADE"), index=True)
+    week_start: Mapped[date | None] = mapped_column(Date, index=True)
     weekday: Mapped[int] = mapped_column(SmallInteger)
     starts: Mapped[time] = mapped_column(Time)
     ends: Mapped[time] = mapped_column(Time)
 
     staff: Mapped[Staff] = relationship(back_populates="shifts")
     service_point: Mapped[ServicePoint] = relationship()
+
+    @classmethod
+    def in_force(cls, monday: date):
+        """The SQL condition for the shifts that apply in the week starting `monday`: the week's own shifts at a
+        counter whose week has a roster of its own (RosterWeek), the standing roster at any other."""
+        has_own_week = exists().where(RosterWeek.service_point_id == cls.service_point_id,
+                                      RosterWeek.week_start == monday)
+        return or_(cls.week_start == monday, and_(cls.week_start.is_(None), ~has_own_week))
+
+
+class RosterWeek(Base):
+    """A counter's week that has a roster of its own (its DutyShift rows with that week_start, possibly none:
+    a week without service), instead of the standing roster."""
+
+    __tablename__ = "roster_weeks"
+    __table_args__ = (UniqueConstraint("service_point_id", "week_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_points.id", ondelete="CASCADE"))
+    week_start: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

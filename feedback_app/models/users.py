@@ -5,6 +5,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import DDL, JSON, Boolean, Enum, ForeignKey, Integer, String, Text, event
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, BigIntPK, UTCDateTime, utcnow
@@ -22,7 +23,7 @@ class Role(str, enum.Enum):
 
 
 class User(Base):
-    """A person who signs in. `session_version` changes on logout, role change, deactivation and password reset,
+    """A person who signs in. `session_version` changes on logout, role change, deactivation and password change,
     which ends every session issued before."""
 
     __tablename__ = "users"
@@ -38,6 +39,8 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(254))  # for the scheduler's digests
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # set by an administrator's password reset: the next sign-in leads to the change-password page and nowhere else
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -16,7 +16,7 @@ from ...services.organisation.staff import PhotoError
 from .. import params
 from ..errors import render_error
 from . import bp
-from .access import require
+from .access import require, too_large_page
 from .organisation import arg_id, field_errors, form_id, form_text, notes
 
 STAFF_ROLES = (Role.ADMIN, Role.HR)
@@ -125,10 +125,9 @@ def staff_photo(staff_id: int):
     return redirect(url_for(".staff_edit", staff_id=person.id) + "#photo")
 
 
-@bp.errorhandler(413)
-def too_large(error):
-    """A photo over the upload limit gets its page back with a message next to the field; anything else sent to
-    the administration pages that is too large gets the usual error page."""
+@too_large_page("admin.staff_photo")
+def photo_too_large():
+    """A photo over the upload limit gets its page back with a message next to the field."""
     staff_id = (request.view_args or {}).get("staff_id")
     allowed = current_user.is_authenticated and current_user.role in STAFF_ROLES
     person = db.session.get(Staff, staff_id) if allowed and request.endpoint == "admin.staff_photo" else None

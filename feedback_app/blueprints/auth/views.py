@@ -1,9 +1,10 @@
-"""Sign-in with throttling, sign-out that ends the session everywhere."""
+"""Sign-in with throttling, sign-out that ends the session everywhere, and one's own password (which a reset by
+an administrator makes the only page open until it is changed)."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
@@ -12,6 +13,7 @@ from ...extensions import limiter
 from ...services import audit
 from ...services.organisation import accounts
 from ...services.survey import responses
+from .. import say
 from . import bp
 
 
@@ -62,6 +64,8 @@ def login():
         user = accounts.authenticate(username, request.form.get("password", ""))
         if user is not None:
             login_user(user)
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next")))
         audit.record("login.failed", None, f"user:{_username()}", client_hash=_client_hash())
         error = _("Wrong username or password.")
@@ -75,3 +79,38 @@ def logout():
     accounts.end_sessions(current_user._get_current_object(), "logout")
     logout_user()
     return redirect(url_for("auth.login"))
+
+
+# Pages a user whose password was reset may still open: this one, signing out, and what needs no account.
+_OPEN_BEFORE_CHANGE = {"auth.change_password", "auth.logout", "auth.login", "static"}
+_NO_STAFF_SESSION = {"public", "api", "ops", "counter"}
+
+
+@bp.before_app_request
+def password_first():
+    """After an administrator's reset, the change-password page and nothing else until a new one is set."""
+    if request.blueprint in _NO_STAFF_SESSION or request.endpoint in _OPEN_BEFORE_CHANGE:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password: the current one, the new one twice; every other session of the account ends."""
+    user = current_user._get_current_object()
+    error = None
+    if request.method == "POST":
+        try:
+            accounts.change_own_password(user, request.form.get("current_password", ""),
+                                         request.form.get("new_password", ""), request.form.get("new_password2", ""))
+        except accounts.AccountError as refused:
+            error = say(refused)
+        else:
+            login_user(user)  # this browser carries on with the new session version; every other one has ended
+            flash(_("Your password has been changed. Every other session of your account has ended."))
+            return redirect(url_for("dashboard.home"))
+    return render_template("auth/password.html", error=error, forced=user.must_change_password,
+                           minimum=accounts.MIN_PASSWORD), (400 if error else 200)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import AsnType, DutyShift, OpeningHours, ServicePoint, ServiceType, Staff, Unit
 from .. import clock
+from ..messages import N_, Refusal
 from ..survey.schedule import ScheduleError, parse_days, parse_hours, parse_time
 from .codes import CODE_RE, SP_CODE_RE
 from .nip import check_nip, identity_problems, normalise_nip
@@ -59,8 +60,8 @@ class ImportReport:
 Rows = list[tuple[int, dict[str, object]]]
 
 
-class ImportFileError(ValueError):
-    """A file that cannot be read as an import at all (wrong type, unknown sheet)."""
+class ImportFileError(Refusal):
+    """A file that cannot be read as an import at all (wrong type, empty, unreadable, unknown sheet)."""
 
 
 def read_files(paths: list[Path]) -> tuple[dict[str, Rows], list[Problem]]:
@@ -68,21 +69,61 @@ def read_files(paths: list[Path]) -> tuple[dict[str, Rows], list[Problem]]:
     tables: dict[str, Rows] = {}
     problems: list[Problem] = []
     for path in paths:
-        suffix = path.suffix.lower()
-        if suffix == ".xlsx":
-            for name, rows in _read_xlsx(path):
-                _add_table(tables, problems, name, rows, path.name)
-        elif suffix == ".csv":
-            _add_table(tables, problems, path.stem.lower(), _read_csv(path.read_bytes()), path.name)
-        else:
-            raise ImportFileError(f"{path.name}: only .csv and .xlsx files can be imported")
+        _read_one(path.read_bytes(), path.name, path.stem.lower(), tables, problems)
     return tables, problems
+
+
+def read_upload(data: bytes, filename: str,
+                default_table: str = "duty_roster") -> tuple[dict[str, Rows], list[Problem]]:
+    """Read one uploaded file as read_files does; a CSV whose name is not a table's is read as `default_table`
+    (people download the template and save it under any name)."""
+    stem = Path(filename).stem.strip().lower().replace(" ", "_")
+    tables: dict[str, Rows] = {}
+    problems: list[Problem] = []
+    headers: list[list[str]] = []
+    _read_one(data, Path(filename).name, stem if stem in TABLES else default_table, tables, problems, headers)
+    if not any(set(header) & KNOWN_COLUMNS for header in headers):
+        # not one known column: a file of something else, which a table of problems would not explain
+        raise ImportFileError(N_("%(file)s: this is not a roster file: its first row has none of the columns "
+                                 "%(columns)s"), file=Path(filename).name,
+                              columns=", ".join(TABLES[default_table][0]))
+    return tables, problems
+
+
+def _read_one(data: bytes, name: str, csv_table: str, tables: dict[str, Rows], problems: list[Problem],
+              headers: list | None = None) -> None:
+    """One file into `tables` (each table's header also into `headers`); a file that is empty, of another type or
+    unreadable raises ImportFileError."""
+    headers = [] if headers is None else headers
+    suffix = Path(name).suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ImportFileError(N_("%(file)s: only .csv and .xlsx files can be imported"), file=name)
+    if not data.strip():
+        raise ImportFileError(N_("%(file)s: the file is empty"), file=name)
+    if suffix == ".xlsx":
+        sheets = list(_read_xlsx(data, name))
+        if not sheets:
+            raise ImportFileError(N_("%(file)s: the file is empty"), file=name)
+        for sheet, rows in sheets:
+            headers.append(rows[0])
+            _add_table(tables, problems, sheet, rows, name)
+    else:
+        try:
+            rows = _read_csv(data)
+        except (UnicodeDecodeError, csv.Error):
+            raise ImportFileError(N_("%(file)s: this is not a CSV text file (save it as CSV UTF-8)"),
+                                  file=name) from None
+        if not rows[0]:
+            raise ImportFileError(N_("%(file)s: the file is empty"), file=name)
+        headers.append(rows[0])
+        _add_table(tables, problems, csv_table, rows, name)
 
 
 def _add_table(tables, problems, name: str, rows, source: str) -> None:
     name = name.strip().lower().replace(" ", "_")
     if name not in TABLES:
-        raise ImportFileError(f"{source}: '{name}' is not one of {', '.join(TABLES)}")
+        raise ImportFileError(N_("%(file)s: '%(name)s' is not one of %(tables)s"), file=source, name=name,
+                              tables=", ".join(TABLES))
     header, body = rows
     required, optional = TABLES[name]
     missing = [c for c in required if c not in header]
@@ -131,10 +172,13 @@ def _read_csv(data: bytes):
     return header, body
 
 
-def _read_xlsx(path: Path):
+def _read_xlsx(data: bytes, name: str):
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # a zip that is not a workbook, or no zip at all: openpyxl raises several kinds
+        raise ImportFileError(N_("%(file)s: this is not an Excel workbook (.xlsx)"), file=name) from None
     try:
         for sheet in workbook.worksheets:
             rows = list(sheet.iter_rows(values_only=True))
@@ -400,8 +444,9 @@ def _apply(units: dict, points: dict, staff: dict, shifts: list[dict], report: I
             staff_by_key[k] = person
     db.session.flush()
 
-    existing = {
-        (s.staff_id, s.service_point_id, s.weekday, s.starts): s for s in db.session.scalars(select(DutyShift)).all()
+    existing = {  # the standing roster: a week's own shifts are edited on the roster page, not imported
+        (s.staff_id, s.service_point_id, s.weekday, s.starts): s
+        for s in db.session.scalars(select(DutyShift).where(DutyShift.week_start.is_(None))).all()
     }
     for entry in shifts:
         staff_id = staff_by_key[entry["staff"]].id
@@ -416,3 +461,82 @@ def _apply(units: dict, points: dict, staff: dict, shifts: list[dict], report: I
         else:
             _upsert(report, "duty_roster", shift, False, {"ends": entry["ends"]})
     db.session.flush()
+
+
+def apply_import(tables: dict[str, Rows], problems: list[Problem], actor=None, source: str = "") -> ImportReport:
+    """Import for real and settle what depends on it (the standard questionnaire, the counters' cached rosters);
+    an applied import is audited with its counts. What `flask roster import` and the roster page both call."""
+    from .. import audit
+    from ..survey import counters, questionnaires
+
+    report = import_roster(tables, problems)
+    if report.applied:
+        audit.record("roster.import", actor, f"import:{source[:120]}", None, {"counts": report.counts},
+                     detail=f"{len(report.warnings)} warning(s)")
+        questionnaires.ensure_standard_questionnaire()
+        counters.clear_cache()
+    return report
+
+
+# --- uploads kept between the preview and "Apply" ---------------------------------------------------------------
+
+UPLOAD_TTL_SECONDS = 30 * 60
+_UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def keep_upload(folder: Path, data: bytes, filename: str, user_id: int, now: float) -> str:
+    """Store an uploaded file under a random name (old ones are removed first); returns the id to apply it by."""
+    import secrets
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*"):
+        if old.is_file() and now - old.stat().st_mtime > UPLOAD_TTL_SECONDS:
+            old.unlink(missing_ok=True)
+    suffix = Path(filename).suffix.lower()
+    stem = Path(filename).stem.strip().lower().replace(" ", "_")
+    table = stem if stem in TABLES else "duty_roster"
+    upload_id = secrets.token_hex(16)
+    (folder / f"{upload_id}-{user_id}-{table}{suffix}").write_bytes(data)
+    return upload_id
+
+
+def kept_upload(folder: Path, upload_id: str, user_id: int, now: float) -> tuple[Path, str] | None:
+    """The kept file of this id if it is this user's and not expired: its path and the name to read it as."""
+    if not _UPLOAD_ID.fullmatch(upload_id or "") or not folder.is_dir():
+        return None
+    for path in folder.glob(f"{upload_id}-{user_id}-*"):
+        if now - path.stat().st_mtime > UPLOAD_TTL_SECONDS:
+            path.unlink(missing_ok=True)
+            return None
+        return path, path.name.split("-", 2)[2]
+    return None
+
+
+TEMPLATE_HEADER = ("staff", "service_point_code", "days", "start", "end")
+TEMPLATE_EXAMPLE = ("198608012010031001", "LKT-01", "Sen-Jum", "08:00", "12:00")
+
+
+def template_csv() -> bytes:
+    """The duty roster template: the header and one example row (the NIP as text, as the import wants it)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(TEMPLATE_HEADER)
+    writer.writerow(TEMPLATE_EXAMPLE)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def template_xlsx() -> bytes:
+    """The same template as a workbook with one sheet, duty_roster, every cell text (a NIP keeps its digits)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "duty_roster"
+    sheet.append(TEMPLATE_HEADER)
+    sheet.append(TEMPLATE_EXAMPLE)
+    for row in sheet.iter_rows():
+        for cell in row:
+            cell.number_format = "@"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

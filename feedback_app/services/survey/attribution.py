@@ -15,9 +15,10 @@ from ...extensions import db
 from ...models import (
     CounterDevice, DutyShift, Response, ServiceDelivered, ServicePoint, Staff, SurveyToken, User, Verification,
 )
-from .. import audit, parsing
+from .. import audit, clock, parsing
 from ..messages import N_, Refusal
 from ..organisation import accounts
+from .counters import week_of
 
 # 24 random bytes: 192 bits, written in 32 URL-safe characters.
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32}$")
@@ -136,11 +137,14 @@ def redeem_condition(plain: str, service_point_id: int, now: datetime):
 
 # --- counter devices ---------------------------------------------------------------------------------------------
 
-def rostered_at(staff_id: int, service_point_id: int, weekday: int | None = None) -> bool:
-    """Whether the officer is on this counter's roster (on that weekday when one is given)."""
-    conditions = [DutyShift.staff_id == staff_id, DutyShift.service_point_id == service_point_id]
-    if weekday is not None:
-        conditions.append(DutyShift.weekday == weekday)
+def rostered_at(staff_id: int, service_point_id: int, day: date | None = None) -> bool:
+    """Whether the officer is on this counter's roster in force that day's week (this week when no day is given),
+    on that day's weekday when a day is given."""
+    week = week_of(day or clock.today())
+    conditions = [DutyShift.staff_id == staff_id, DutyShift.service_point_id == service_point_id,
+                  DutyShift.in_force(week)]
+    if day is not None:
+        conditions.append(DutyShift.weekday == day.weekday())
     return db.session.scalar(select(func.count()).select_from(DutyShift).where(*conditions)) > 0
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 import threading
 import time as _time
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import DutyShift, Questionnaire, ServicePoint, Staff, Unit
-from .. import parsing
+from .. import clock, parsing
 from .questionnaires import questionnaire_for_unit
 
 
@@ -191,7 +191,7 @@ def _load_counter(code: str) -> CounterContext | None:
             select(DutyShift.staff_id, DutyShift.weekday, DutyShift.starts, DutyShift.ends,
                    Staff.name, Staff.position, Staff.photo_type)
             .join(Staff, Staff.id == DutyShift.staff_id)
-            .where(DutyShift.service_point_id == sp.id, Staff.active)
+            .where(DutyShift.service_point_id == sp.id, Staff.active, DutyShift.in_force(week_of(clock.today())))
         ).all()
         return CounterContext(
             service_point_id=sp.id,
@@ -218,6 +218,11 @@ def staff_photo(staff_id: int) -> tuple[bytes, str] | None:
     if row is None or row.photo is None:
         return None
     return row.photo, row.photo_type or "image/jpeg"
+
+
+def week_of(day: date) -> date:
+    """The Monday of the week a day falls in: the key of a week's own duty roster."""
+    return day - timedelta(days=day.weekday())
 
 
 def unit_ids_of(unit: Unit | int) -> list[int]:

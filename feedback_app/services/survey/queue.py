@@ -62,7 +62,7 @@ def _checked(ticket_raw, nip_raw, code_raw, day: date, visible: set[int] | None)
     staff = find_staff(key) if key else None
     if staff is None or not staff.active:
         raise QueueRefused(422, f"no active officer with NIP or staff code '{key}'")
-    if not attribution.rostered_at(staff.id, point.id, day.weekday()):
+    if not attribution.rostered_at(staff.id, point.id, day):
         raise QueueRefused(422, f"officer {key} ({staff.name}) is not on the roster of counter {point.code} on "
                                 f"{WEEKDAYS[day.weekday()]}s; the unit's roster must place them there first")
     return ticket, point, staff
