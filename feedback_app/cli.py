@@ -176,18 +176,10 @@ def qr_posters_command(unit_code: str | None, counter_code: str | None, output: 
     """Write A4 posters (one page per counter) as one PDF."""
     if bool(unit_code) == bool(counter_code):
         raise click.ClickException("give exactly one of --unit or --counter")
-    query = select(ServicePoint).where(ServicePoint.active).order_by(ServicePoint.code)
-    if counter_code:
-        query = query.where(ServicePoint.code == counter_code.upper())
-    else:
-        unit = db.session.scalars(select(Unit).where(Unit.code == unit_code.upper())).first()
-        if unit is None:
-            raise click.ClickException(f"no unit with code {unit_code}")
-        query = query.where(ServicePoint.unit_id.in_(counters.unit_ids_of(unit)))
-    points = db.session.scalars(query).all()
-    if not points:
-        raise click.ClickException("no active counter matches")
-    posters = [qr.PosterInfo(p.code, p.name, tuple(u.name for u in p.unit.path())) for p in points]
+    try:
+        posters = qr.posters_for(counter_code, unit_code)
+    except qr.PosterSelectionError as error:
+        raise click.ClickException(str(error)) from None
     output.write_bytes(qr.posters_pdf(posters, _base_url(base_url), current_app.config["REGION_NAME"]))
     click.echo(f"{output}: {len(posters)} poster(s)")
 
