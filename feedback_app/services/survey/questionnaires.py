@@ -114,7 +114,7 @@ class QuestionnaireError(Refusal):
 
 
 TEXT_MAX = 2000
-LABEL_MAX = 120
+LABEL_MAX = 1000  # answer labels are JSON (no column limit); a page of text is not a label
 
 
 def _clean_text(value, limit: int) -> str:
