@@ -67,7 +67,8 @@ def test_plain_http_to_a_lan_address_is_accepted_in_development(make_app, app, r
     client = make_app(PUBLIC_BASE_URL="http://192.168.1.20:5000", ENVIRONMENT="development",
                       TRUSTED_HOSTS=None).test_client()
     login(client, "admin")
-    assert "http://192.168.1.20:5000/s/PKM-01" in _pages(client.get("/admin/posters.pdf?scope=counter&counter=PKM-01"))[0]
+    pages = _pages(client.get("/admin/posters.pdf?scope=counter&counter=PKM-01"))
+    assert "http://192.168.1.20:5000/s/PKM-01" in pages[0]
 
 
 def test_a_unit_head_prints_only_their_own_units(client, app, regency):

@@ -83,13 +83,18 @@ def test_a_bad_definition_is_refused_next_to_what_was_typed_and_nothing_is_store
                                                               "order": "U1,U2,U3,U4,U5,U6,U7,U8,U9", **bad})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "Tidak ada yang disimpan" in html and "X1: berikan 2 sampai 9 jawaban" in html
+    assert "Tidak ada yang disimpan" in html
+    # the message stands in the row of the question it is about, and the summary links there
+    assert re.search(r'<fieldset id="f-extra1"><legend>Pertanyaan tambahan 1</legend><p class="err" id="e-extra1">'
+                     r"X1: berikan 2 sampai 9 jawaban", html)
+    assert '<a href="#f-extra1">' in html
     assert "Apakah ada petugas yang meminta imbalan?</textarea>" in html  # what was typed stays
     assert db.session.scalars(select(Questionnaire).where(Questionnaire.unit_id == capil.id)).all() == []
     refused = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "questionnaire.refused")).one()
     assert "same number in both languages" in refused.detail
     unknown = client.post("/admin/questionnaires/new", data={"csrf_token": token, "order": "U1,U10"})
-    assert unknown.status_code == 400 and "U10" in unknown.get_data(as_text=True)
+    assert unknown.status_code == 400
+    assert re.search(r'<p class="err" id="e-order">[^<]*U10', unknown.get_data(as_text=True))
     assert client.post("/admin/questionnaires/new", data={"order": "U1"}).status_code == 400  # no CSRF token
 
 

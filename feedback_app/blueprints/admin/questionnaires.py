@@ -50,15 +50,24 @@ def _form_definition(form) -> dict:
     return {"title": form.get("title", ""), "order": order, "extra": extra}
 
 
+def _error_field(error: QuestionnaireError, definition: dict) -> str:
+    """Which part of the form a refusal is about: the element order, an extra question's row, or the unit."""
+    if "unknown" in error.params:
+        return "order"
+    codes = [str(row.get("code") or "").strip().upper() for row in definition.get("extra") or []]
+    code = error.params.get("code")
+    return f"extra{codes.index(code) + 1}" if code in codes else "form"
+
+
 def _render_form(definition: dict, unit_code: str, source: Questionnaire | None, error: str | None = None,
-                 status: int = 200):
+                 status: int = 200, error_field: str = "form"):
     units = db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.name)).all()
     answered = source is not None and questionnaires.is_answered(source.id)
     rows = list(definition.get("extra") or [])
     rows += [{}] * max(0, min(EXTRA_ROWS, len(rows) + 2) - len(rows))
     return render_template("admin/questionnaire_form.html", definition=definition, unit_code=unit_code,
                            units=units, source=source, answered=answered, rows=rows, error=error,
-                           elements=ELEMENTS_BY_CODE), status
+                           error_field=error_field, elements=ELEMENTS_BY_CODE), status
 
 
 @bp.get("/questionnaires/new")
@@ -96,12 +105,12 @@ def questionnaire_publish():
         unit = db.session.scalars(select(Unit).where(Unit.code == unit_code)).first()
         if unit is None:
             return _render_form(definition, unit_code, source, _("There is no unit %(code)s.", code=unit_code[:40]),
-                                400)
+                                400, "unit")
     definition["code"] = questionnaires.unit_code_for(unit)
     try:
         published = questionnaires.create_version(definition, unit, actor())
     except QuestionnaireError as refused:
-        return _render_form(definition, unit_code, source, say(refused), 400)
+        return _render_form(definition, unit_code, source, say(refused), 400, _error_field(refused, definition))
     counters.clear_cache()
     flash(_("Version %(version)d of %(code)s is published; the survey pages use it within a minute.",
             version=published.version, code=published.code))

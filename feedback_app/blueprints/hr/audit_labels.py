@@ -44,6 +44,8 @@ ACTIONS = {
     "plan.save": _l("Follow-up plan saved"),
     "followup.close": _l("Follow-up closed"),
     "contact.purge": _l("Old contact details erased"),
+    "questionnaire.create": _l("Questionnaire version published"),
+    "questionnaire.refused": _l("Questionnaire version refused"),
 }
 
 FIELDS = {
@@ -59,6 +61,8 @@ FIELDS = {
     "predikat_weight": _l("Predikat weight"), "citizen_weight": _l("Citizen weight"), "peer_weight": _l("Peer weight"),
     "officer_elements": _l("Officer elements"), "minimum": _l("Minimum responses"),
     "prior_weight": _l("Prior weight"), "service_users": _l("Service users"), "items": _l("Plan lines"),
+    "title": _l("Title"), "order": _l("SKM elements, in asking order"), "version": _l("version"),
+    "extra": _l("Extra questions (never in the index)"), "code": _l("Code"),
 }
 _NAMES = {**dict(BERAKHLAK), **dict(PEER_ITEMS)}  # BerAKHLAK values and peer items keep their official names
 
