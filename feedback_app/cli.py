@@ -536,7 +536,7 @@ def check_config_command(lang: str) -> None:
     findings = configcheck.check(current_app.config, current_app.instance_path)
     labels = {"ok": "ok", "risky": "RISKY", "wrong": "WRONG"} if lang == "en" else \
         {"ok": "baik", "risky": "BERISIKO", "wrong": "SALAH"}
-    with current_app.test_request_context(), force_locale(lang):
+    with force_locale(lang):
         for finding in findings:
             click.echo(f"{labels[finding.severity]:<8} {gettext(finding.topic)}: "
                        f"{gettext(finding.message, **finding.params)}")
