@@ -1,5 +1,5 @@
 """flask commands: roster import, the standard questionnaire, the demo regency, counter QR codes/posters, users,
-tokens, rollups, the scheduler and its jobs, performance periods and award rules."""
+tokens, rollups, the scheduler and its jobs, performance periods and award rules, backups and the settings check."""
 from __future__ import annotations
 
 import json
@@ -38,6 +38,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(awards_group)
     app.cli.add_command(queue_group)
     app.cli.add_command(backup_group)
+    app.cli.add_command(check_config_command)
 
 
 @click.group("roster")
@@ -174,18 +175,10 @@ def qr_posters_command(unit_code: str | None, counter_code: str | None, output: 
     """Write A4 posters (one page per counter) as one PDF."""
     if bool(unit_code) == bool(counter_code):
         raise click.ClickException("give exactly one of --unit or --counter")
-    query = select(ServicePoint).where(ServicePoint.active).order_by(ServicePoint.code)
-    if counter_code:
-        query = query.where(ServicePoint.code == counter_code.upper())
-    else:
-        unit = db.session.scalars(select(Unit).where(Unit.code == unit_code.upper())).first()
-        if unit is None:
-            raise click.ClickException(f"no unit with code {unit_code}")
-        query = query.where(ServicePoint.unit_id.in_(counters.unit_ids_of(unit)))
-    points = db.session.scalars(query).all()
-    if not points:
-        raise click.ClickException("no active counter matches")
-    posters = [qr.PosterInfo(p.code, p.name, tuple(u.name for u in p.unit.path())) for p in points]
+    try:
+        posters = qr.posters_for(counter_code, unit_code)
+    except qr.PosterSelectionError as error:
+        raise click.ClickException(str(error)) from None
     output.write_bytes(qr.posters_pdf(posters, _base_url(base_url), current_app.config["REGION_NAME"]))
     click.echo(f"{output}: {len(posters)} poster(s)")
 
@@ -526,3 +519,27 @@ def backup_fingerprint() -> None:
     """Row counts and the closed periods' summary checksum of this database, as one JSON line."""
     with db.engine.connect() as connection:
         click.echo(json.dumps(backups.fingerprint(connection), sort_keys=True))
+
+
+@click.command("check-config")
+@click.option("--lang", type=click.Choice(["en", "id"]), default="en", show_default=True,
+              help="Language of the findings.")
+def check_config_command(lang: str) -> None:
+    """List what is wrong or risky in this configuration (secret key, public address, mail, rate limits, database,
+    backups, scheduler); exit 1 when something is wrong, 0 when it is at most risky."""
+    from flask_babel import force_locale, gettext
+
+    from .services import configcheck
+
+    findings = configcheck.check(current_app.config, current_app.instance_path)
+    labels = {"ok": "ok", "risky": "RISKY", "wrong": "WRONG"} if lang == "en" else \
+        {"ok": "baik", "risky": "BERISIKO", "wrong": "SALAH"}
+    with force_locale(lang):
+        for finding in findings:
+            click.echo(f"{labels[finding.severity]:<8} {gettext(finding.topic)}: "
+                       f"{gettext(finding.message, **finding.params)}")
+    wrong = sum(f.severity == "wrong" for f in findings)
+    risky = sum(f.severity == "risky" for f in findings)
+    click.echo(f"{wrong} wrong, {risky} risky" if lang == "en" else f"{wrong} salah, {risky} berisiko")
+    if configcheck.has_wrong(findings):
+        raise SystemExit(1)

@@ -58,6 +58,8 @@ ACTIONS = {
     "staff.transfer": _l("Staff member transferred"),
     "staff.deactivate": _l("Staff member deactivated"),
     "staff.reactivate": _l("Staff member reactivated"),
+    "questionnaire.create": _l("Questionnaire version published"),
+    "questionnaire.refused": _l("Questionnaire version refused"),
 }
 
 FIELDS = {
@@ -76,6 +78,8 @@ FIELDS = {
     "code": _l("Code"), "parent": _l("Under"), "hours": _l("Opening hours"), "service_types": _l("Services"),
     "asn_type": _l("ASN type"), "nip": _l("NIP"), "position": _l("Position"), "shifts": _l("Weekly shifts"),
     "photo": _l("Photo"), "bytes": _l("Size (bytes)"),
+    "title": _l("Title"), "order": _l("SKM elements, in asking order"), "version": _l("version"),
+    "extra": _l("Extra questions (never in the index)"),
 }
 _NAMES = {**dict(BERAKHLAK), **dict(PEER_ITEMS)}  # BerAKHLAK values and peer items keep their official names
 

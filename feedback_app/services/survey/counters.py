@@ -140,7 +140,8 @@ def clear_cache() -> None:
     _cache.clear()
 
 
-def _questionnaire_view(questionnaire: Questionnaire) -> QuestionnaireView:
+def questionnaire_view(questionnaire: Questionnaire) -> QuestionnaireView:
+    """A version as the survey page draws it."""
     return QuestionnaireView(
         id=questionnaire.id,
         questions=tuple(
@@ -156,7 +157,7 @@ def load_questionnaire(questionnaire_id: int) -> QuestionnaireView | None:
 
     def load() -> QuestionnaireView | None:
         q = db.session.get(Questionnaire, questionnaire_id, options=[selectinload(Questionnaire.questions)])
-        view = _questionnaire_view(q) if q is not None else None
+        view = questionnaire_view(q) if q is not None else None
         db.session.rollback()
         return view
 
@@ -199,7 +200,7 @@ def _load_counter(code: str) -> CounterContext | None:
             name=sp.name,
             unit_id=sp.unit_id,
             unit_names=tuple(u.name for u in sp.unit.path()),
-            questionnaire=_questionnaire_view(questionnaire),
+            questionnaire=questionnaire_view(questionnaire),
             service_types=tuple((t.id, t.name) for t in sp.service_types),
             staff={r.staff_id: StaffView(r.staff_id, r.name, r.position, r.photo_type is not None) for r in rows},
             shifts=tuple((r.staff_id, r.weekday, r.starts, r.ends) for r in rows),

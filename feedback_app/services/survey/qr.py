@@ -2,14 +2,52 @@
 from __future__ import annotations
 
 import io
+import ipaddress
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlsplit
+
+from ..messages import N_, Refusal
 
 # qrcode, PIL and reportlab are imported where an image or a poster is drawn, not when the app starts (every
 # `flask` command and every worker would pay for them otherwise: tests/test_quick_start.py).
 
 INVITATION_ID = "Bagaimana pelayanan kami hari ini? Pindai kode QR ini dan isi survei kepuasan: 2 menit, tanpa nama."
 INVITATION_EN = "How did we serve you today? Scan this code for a 2-minute anonymous survey."
+
+
+class PosterAddressError(Refusal):
+    """The public address posters would carry is missing or would not reach citizens; the message says why."""
+
+
+LOCAL_HOSTS = ("localhost", "localhost.localdomain")
+
+
+def poster_base_url(base_url: str | None, environment: str) -> str:
+    """The public address posters print, checked: a missing one, a host no phone reaches (localhost, a loopback or
+    unspecified address) or plain http outside ENVIRONMENT=development is refused (PosterAddressError), never
+    printed."""
+    url = str(base_url or "").strip()
+    if not url:
+        raise PosterAddressError(N_("PUBLIC_BASE_URL is not set: posters need the address citizens reach, e.g. "
+                                    "https://skm.batangharikab.go.id (set FEEDBACK_PUBLIC_BASE_URL)"))
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        raise PosterAddressError(N_("PUBLIC_BASE_URL '%(url)s' is not an address like https://skm.batangharikab.go.id"),
+                                 url=url)
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if host in LOCAL_HOSTS or host.endswith(".localhost") or (address and (address.is_loopback or
+                                                                           address.is_unspecified)):
+        raise PosterAddressError(N_("PUBLIC_BASE_URL '%(url)s' points at this computer itself: a citizen's phone "
+                                    "cannot open it"), url=url)
+    if parts.scheme != "https" and environment != "development":
+        raise PosterAddressError(N_("PUBLIC_BASE_URL '%(url)s' uses http: outside development posters must carry an "
+                                    "https address"), url=url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def survey_url(code: str, base_url: str) -> str:
@@ -56,6 +94,36 @@ class PosterInfo:
     @classmethod
     def from_context(cls, context) -> PosterInfo:
         return cls(context.code, context.name, context.unit_names)
+
+
+class PosterSelectionError(Refusal):
+    """A choice of counters that prints nothing (unknown counter or unit, no active counter in it)."""
+
+
+def posters_for(counter_code: str | None = None, unit_code: str | None = None,
+                reach: set[int] | None = None) -> list[PosterInfo]:
+    """What the posters print for one counter, a unit and its sub-units, or (neither given) every active counter
+    of the regency; `reach` (a unit head's units) limits the choice, None is everywhere."""
+    from sqlalchemy import select
+
+    from ...extensions import db
+    from ...models import ServicePoint, Unit
+    from .counters import unit_ids_of
+
+    query = select(ServicePoint).where(ServicePoint.active).order_by(ServicePoint.code)
+    if counter_code:
+        query = query.where(ServicePoint.code == counter_code.strip().upper())
+    elif unit_code:
+        unit = db.session.scalars(select(Unit).where(Unit.code == unit_code.strip().upper())).first()
+        if unit is None or (reach is not None and unit.id not in reach):
+            raise PosterSelectionError(N_("no unit with code %(code)s"), code=unit_code[:40])
+        query = query.where(ServicePoint.unit_id.in_(unit_ids_of(unit)))
+    if reach is not None:
+        query = query.where(ServicePoint.unit_id.in_(reach))
+    points = db.session.scalars(query).all()
+    if not points:
+        raise PosterSelectionError(N_("no active counter matches"))
+    return [PosterInfo(p.code, p.name, tuple(u.name for u in p.unit.path())) for p in points]
 
 
 def posters_pdf(posters: list[PosterInfo], base_url: str, region_name: str) -> bytes:
