@@ -51,7 +51,12 @@ class Row:
     responses: int
     ikm: Fraction | None
     grade: Grade | None
-    unit: str = ""  # the unit a counter belongs to (counters are always named with it)
+    unit: str = ""  # the unit a counter belongs to (pages name counters with it: see `named`)
+
+    @property
+    def named(self) -> str:
+        """The label as pages show it: a counter with its unit ("Farmasi · UPTD Puskesmas Muara Bulian")."""
+        return counter_label(self.label, self.unit) if self.unit else self.label
 
 
 @dataclass(frozen=True)
@@ -113,8 +118,8 @@ def build(title: str, scope: reports.Scope, period: Period, policy: ScoringPolic
     points = {i: (code, name, unit) for i, code, name, unit in db.session.execute(
         select(ServicePoint.id, ServicePoint.code, ServicePoint.name, Unit.name).join(Unit)
         .where(ServicePoint.id.in_(list(counters) or [0]))).all()}
-    counter_rows = sorted((Row(points[i][0], counter_label(points[i][1], points[i][2]), s.responses, s.ikm, s.grade,
-                               points[i][2]) for i, s in counters.items()), key=lambda r: (r.unit, r.label))
+    counter_rows = sorted((Row(points[i][0], points[i][1], s.responses, s.ikm, s.grade, points[i][2])
+                           for i, s in counters.items()), key=lambda r: (r.unit, r.label))
     units_of = dict(db.session.execute(select(Staff.id, Unit.name).join(Unit, Unit.id == Staff.unit_id).where(
         Staff.id.in_([r.staff_id for r in seen.officers] or [0]))).all())
     officers = sorted((OfficerLine(r.staff_id, r.name, r.position, r.score, units_of.get(r.staff_id, ""))
