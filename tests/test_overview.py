@@ -99,7 +99,8 @@ def rows(html: str) -> list[list[str]]:
     for row in re.findall(r"<tr>(.*?)</tr>", table[table.index("<tbody>"):], re.S):
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
         name = re.search(r"<a [^>]*>([^<]+)</a>", cells[0])[1]  # the unit's name (its parent is underneath)
-        result.append([name] + [re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in cells[1:]])
+        seen = [re.sub(r'<span class="visually-hidden">.*?</span>', "", cell) for cell in cells[1:]]  # as shown
+        result.append([name] + [re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in seen])
     return result
 
 
