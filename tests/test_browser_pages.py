@@ -220,3 +220,79 @@ def test_every_other_page_a_person_opens_passes_axe_at_both_widths(live_server, 
     browser.delete_all_cookies()
     _sign_in(browser, live_server, "bkpsdm")
     sweep(["/hr/periods/2026-Q3", "/hr/formula", "/hr/jobs"])
+
+
+def _contrast(first: str, second: str) -> float:
+    """The WCAG contrast ratio of two CSS rgb()/rgba() colours."""
+    import re
+
+    def luminance(colour: str) -> float:
+        channels = [int(c) / 255 for c in re.findall(r"\d+", colour)[:3]]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_overview_charts_and_public_results_at_phone_and_desktop_in_light_dark_and_print(live_server, browser, app,
+                                                                                         tmp_path):
+    from datetime import datetime, timezone
+
+    from selenium.webdriver.common.by import By
+
+    from feedback_app.extensions import db
+    from feedback_app.models import Role, Unit
+
+    from .test_reports import store
+
+    agency = Unit(code="DINKES", name="Dinas Kesehatan")
+    db.session.add(agency)
+    points = []
+    for code, name in (("PKM-MBL", "UPTD Puskesmas Muara Bulian"), ("PKM-BJB", "UPTD Puskesmas Bajubang")):
+        point = factories.counter(code=f"{code}-FAR", name="Farmasi", unit_name=name)
+        point.unit.code, point.unit.parent = code, agency
+        points.append(point)
+    db.session.commit()
+    officer = factories.staff(points[0].unit, name="Siti Rahmah", position="Apoteker Ahli Pertama")
+    for month, answers in ((4, [3, 3, 3, 4, 3, 3, 3, 3, 3]), (7, [3, 3, 2, 4, 3, 3, 4, 2, 3]),
+                           (7, [4, 3, 3, 4, 3, 4, 4, 3, 2])):
+        for point in points:
+            store(point, officer if point is points[0] else None, answers,
+                  when=datetime(2026, month, 10, 3, 0, tzinfo=timezone.utc))
+    store(points[1], None, [2] * 9, when=datetime(2026, 7, 11, 3, 0, tzinfo=timezone.utc))  # Bajubang lower
+    store(points[1], None, [1] * 9, when=datetime(2026, 7, 11, 3, 0, tzinfo=timezone.utc), excluded=True)
+    factories.account("bkpsdm", Role.HR)
+    _sign_in(browser, live_server, "bkpsdm")
+
+    pages = {"overview": "/dashboard/?period=2026-Q3", "agency": "/dashboard/unit/DINKES?period=2026-Q3",
+             "unit-charts": "/dashboard/unit/PKM-MBL?period=2026-Q3", "public": "/hasil?period=2026-Q3",
+             "public-unit": "/hasil/PKM-MBL?period=2026-Q3"}
+    labels_fit = """[...document.querySelectorAll('figure.chart text tspan, figure.chart text.v')].every(t =>
+        t.getBBox().x >= 0 && t.getBBox().x + t.getComputedTextLength() <= t.ownerSVGElement.getBoundingClientRect().width + 1)"""
+    for name, path in pages.items():
+        browser.get(live_server + path)
+        for width in WIDTHS:
+            check(browser, width, name, tmp_path)
+            assert evaluate(browser, labels_fit), f"{name} at {width} px: a chart label is cut off"
+        if name in ("unit-charts", "public-unit"):
+            browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [
+                {"name": "prefers-color-scheme", "value": "dark"}]})
+            browser.set_window_size(360, 800)
+            style = evaluate(browser, """(() => { const f = getComputedStyle(document.querySelector('figure.chart'));
+                return [f.color, f.backgroundColor]; })()""")
+            assert _contrast(*style) >= 7, f"{name} in dark mode: {style}"
+            assert axe_violations(browser) == [], f"{name} in dark mode"
+            browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print", "features": []})
+            assert evaluate(browser, "getComputedStyle(document.querySelector('figure.chart')).color") == "rgb(0, 0, 0)"
+            browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "", "features": []})
+
+    browser.get(live_server + pages["overview"])  # sorting is a plain link: the highest IKM first, then back
+    browser.find_element(By.LINK_TEXT, "IKM").click()
+    assert "sort=ikm" in browser.current_url and "order=desc" in browser.current_url
+    names = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "table.overview tbody td:first-child a")]
+    assert names[0] == "UPTD Puskesmas Muara Bulian" and names[-1] == "UPTD Puskesmas Bajubang"
+    browser.find_element(By.ID, "ov-flags").click()  # the filter is a GET form
+    browser.find_element(By.CSS_SELECTOR, "form.overview-filter button").click()
+    names = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "table.overview tbody td:first-child a")]
+    assert names == ["Dinas Kesehatan", "UPTD Puskesmas Bajubang"]

@@ -31,3 +31,46 @@ def test_unknown_unit_and_bad_period(client, app):
     assert client.get("/hasil/TIDAK-ADA").status_code == 404
     response = client.get("/hasil?period=2026-Q9")
     assert response.status_code == 400 and "bukan periode seperti 2026, 2026-S1" in response.get_data(as_text=True)
+
+
+def test_period_chooser_offers_the_quarter_under_way_four_ended_quarters_and_two_years():
+    from datetime import date
+
+    from feedback_app.services.reporting.dashboards import public_period_choices
+
+    choices = public_period_choices(date(2026, 11, 30))
+    assert [(c.token, c.provisional) for c in choices] == [
+        ("2026-Q4", True), ("2026-Q3", False), ("2026-Q2", False), ("2026-Q1", False), ("2025-Q4", False),
+        ("2026", True), ("2025", False)]
+    assert choices[1].label == "Triwulan III 2026"
+    assert public_period_choices(date(2027, 1, 1))[0].token == "2027-Q1"  # the first day of a year
+
+
+def test_results_page_has_the_chooser_a_chart_per_unit_and_the_trend_without_scripts(client, app):
+    import re
+
+    from feedback_app.services import clock
+    from feedback_app.services.reporting.dashboards import public_period_choices
+
+    from .test_charts import column, drawn_values, section
+
+    one = factories.counter(code="A-01", unit_name="Disdukcapil")
+    two = factories.counter(code="B-01", unit_name="Dinas Sosial")
+    store(one, None, [4] * 9, when=JULY)
+    store(two, None, [3] * 9, when=JULY)
+    store(one, None, [3] * 9, when=JULY.replace(month=4))
+    html = client.get("/hasil?period=2026-Q3").get_data(as_text=True)
+    today = clock.to_local(clock.now_utc(), app.config["TIMEZONE"]).date()
+    links = re.findall(r'<a href="/hasil\?period=([^"]+)"( aria-current="true")?>', html)
+    assert [token for token, _ in links] == [c.token for c in public_period_choices(today)]
+    assert [token for token, current in links if current] == ["2026-Q3"]
+    assert 'name="period" value="2026-Q3"' in html  # any other period: the form below the choices
+    units = section(html, "chart-units")  # one bar per unit, the same IKM as the table
+    assert drawn_values(units) == ["75,00", "100,00"] == column(section(html, "table-units"), 1)
+    trend = section(html, "chart-trend")
+    assert drawn_values(trend) == ["75,00", "87,50"]  # 2026-Q2 then 2026-Q3 (both units)
+    assert "<script" not in html and "Triwulan II 2026" in section(html, "table-trend")
+    unit_page = client.get(f"/hasil/{one.unit.code}?period=2026-Q3").get_data(as_text=True)
+    assert f'href="/hasil/{one.unit.code}?period=2026-Q2"' in unit_page  # the chooser keeps the unit
+    assert drawn_values(section(unit_page, "chart-elements")) == ["100,00"] * 9
+    assert drawn_values(section(unit_page, "chart-trend")) == ["75,00", "100,00"]

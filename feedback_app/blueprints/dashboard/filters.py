@@ -11,6 +11,7 @@ from flask_babel import get_locale, gettext
 from ...services import clock, periods
 from ...services.clock import to_local
 from ...services.organisation.nip import format_nip
+from ...services.reporting import charts
 from ...services.reporting.dashboards import ElementRow
 from ...services.reporting.scoring import round2
 from .. import say
@@ -41,15 +42,27 @@ def say_filter(error) -> str:
 
 
 @bp.app_template_filter("chart")
-def chart_rows(rows) -> list[dict]:
-    """Label, value on 25-100 and grade letter for each element or period row."""
-    result = []
+def chart_rows(rows) -> charts.BarChart:
+    """The bar chart of element rows (value on 25-100) or unit/counter rows (IKM), with full labels."""
+    items = []
     for row in rows:
         if isinstance(row, ElementRow):
-            result.append({"label": f"{row.code} {row.name}", "value": row.value, "grade": row.grade.letter})
+            items.append((f"{row.code} {row.name}", row.value, row.grade.letter))
         else:
-            result.append({"label": row.label, "value": row.ikm, "grade": row.grade.letter if row.grade else None})
-    return result
+            items.append((row.label, row.ikm, row.grade.letter if row.grade else None))
+    return charts.bar_chart(items)
+
+
+@bp.app_template_filter("trend")
+def trend_chart(rows) -> charts.LineChart:
+    """The trend line of period rows (key: the period's token, shown under its point)."""
+    return charts.line_chart([(row.label, row.key, row.ikm) for row in rows])
+
+
+@bp.app_template_filter("at")
+def at_position(value) -> float:
+    """Where a value on 25-100 lies across a chart, in percent."""
+    return charts.position(value)
 
 
 @bp.app_template_filter("local")
@@ -77,3 +90,9 @@ def period_choices() -> list[tuple[str, str]]:
 def nip(value) -> str:
     """A NIP as printed: 19660801 198803 1 001 (staff without a NIP: a dash)."""
     return format_nip(value) or "-"
+
+
+@bp.app_template_global("boundary_marks")
+def boundary_marks() -> list[charts.Boundary]:
+    """The grade boundaries (65,00 C; 76,61 B; 88,31 A) where the charts mark them."""
+    return charts.boundaries()

@@ -19,7 +19,7 @@ from ...services.organisation import accounts
 from ...services.organisation.staff import staff_keys
 from ...services.performance import appraisal, cycle
 from ...services.performance.appraisal import PerformanceError
-from ...services.reporting import dashboards, delivered, exports, plans, reports, rollups
+from ...services.reporting import dashboards, delivered, exports, overview, plans, reports, rollups
 from ...services.reporting.scoring import minimum_sample
 from ...services.survey import followups
 from ...services.survey.counters import unit_ids_of
@@ -92,12 +92,35 @@ def home():
     if current_user.role == Role.OFFICER and current_user.staff_id:
         return redirect(url_for(".officer", staff_id=current_user.staff_id, **request.args))
     if current_user.role in (Role.ADMIN, Role.HR):
-        agencies = db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.name)).all()
         period = _period()
         scope = _filtered(reports.Scope(None))
-        board = dashboards.build(current_app.config["REGION_NAME"], scope, period, _policy(), sub_units=agencies)
-        return render_template("dashboard/unit.html", board=board, unit=None, services=_services(scope, period))
+        board = dashboards.build(current_app.config["REGION_NAME"], scope, period, _policy())
+        return render_template("dashboard/unit.html", board=board, unit=None, services=_services(scope, period),
+                               **_overview(scope, None, period))
     abort(403)
+
+
+def _overview_query() -> overview.Query:
+    """The overview's sort, order, filter and page from the query string; a value it does not offer is a 400."""
+    args = request.args
+    try:
+        return overview.Query(args.get("sort") or "name", args.get("order") or "asc", args.get("q", "")[:100].strip(),
+                              args.get("grade", ""), parsing.code(args.get("within", "")) or "",
+                              args.get("flags") == "1", params.page_arg())
+    except overview.BadOverviewQuery as error:
+        abort(400, description=say(error))
+
+
+def _overview(scope: reports.Scope, root: Unit | None, period: periods.Period) -> dict:
+    """The overview table of the units below a page (regency: root None), as the template's arguments."""
+    query, tz_name = _overview_query(), current_app.config["TIMEZONE"]
+    counts = (flags.open_counts_by_unit(scope, *period.bounds_utc(tz_name))
+              if current_user.role in flags.REVIEWERS else {})
+    try:
+        page = overview.build(scope, root, period, tz_name, _policy().printed_weight, counts, query)
+    except reports.PageOutOfRange as error:
+        abort(404, description=say(error))
+    return {"overview": page, "previous_label": period.previous(1)[0].label}
 
 
 @bp.get("/unit/<code>")
@@ -107,13 +130,14 @@ def unit(code: str):
     found = _unit_in_scope(_unit_by_code(code), f"unit:{code[:40]}")
     period = _period()
     scope = _filtered(reports.Scope(tuple(unit_ids_of(found))))
-    board = dashboards.build(found.name, scope, period, _policy(), sub_units=list(found.children))
+    board = dashboards.build(found.name, scope, period, _policy())
+    below = _overview(scope, found, period) if found.children else {}
     saved = plans.get_plan(found, period.token)
     minimum = minimum_sample(saved.service_users) if saved and saved.service_users else None
     waiting = followups.open_count(set(scope.unit_ids)) if current_user.role == Role.UNIT_HEAD else None
     return render_template("dashboard/unit.html", board=board, unit=found, minimum_sample=minimum,
                            open_flags=_open_flags(scope, period), open_followups=waiting,
-                           services=_services(scope, period))
+                           services=_services(scope, period), **below)
 
 
 @bp.get("/counter/<code>")

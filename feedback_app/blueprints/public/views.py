@@ -319,7 +319,8 @@ def _public_period():
 @bp.get("/hasil")
 @bp.get("/hasil/<code>")
 def results(code: str | None = None):
-    """Published survey results of the regency or one unit: IKM, grade, respondents, elements."""
+    """Published survey results of the regency or one unit: IKM, grade, respondents, elements, its units and the
+    trend, each as a chart with its table; a period chooser (no script)."""
     cfg = current_app.config
     if code is None:
         unit, unit_ids, title = None, None, cfg["REGION_NAME"]
@@ -335,4 +336,5 @@ def results(code: str | None = None):
     policy = dashboards.policy_from_config(cfg)
     today = clock.to_local(clock.now_utc(), cfg["TIMEZONE"]).date()
     result = dashboards.public_result(title, unit_ids, _public_period(), policy, children, today)
-    return render_template("public/results.html", result=result, unit=unit)
+    return render_template("public/results.html", result=result, unit=unit,
+                           choices=dashboards.public_period_choices(today))

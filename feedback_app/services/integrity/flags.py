@@ -88,6 +88,14 @@ def open_count(scope: Scope, start: datetime, end: datetime) -> int:
         Response.reviewed_at.is_(None))) or 0
 
 
+def open_counts_by_unit(scope: Scope, start: datetime, end: datetime) -> dict[int, int]:
+    """open_count() per unit, from one grouped read (the overviews add them up per unit tree)."""
+    return dict(db.session.execute(
+        select(Response.unit_id, func.count()).where(*conditions_for(scope, start, end, include_excluded=True),
+                                                     FLAGGED, Response.reviewed_at.is_(None))
+        .group_by(Response.unit_id)).all())
+
+
 def _snapshot(response: Response) -> dict:
     return {"excluded": response.excluded, "reviewed": response.reviewed_at is not None,
             "note": response.review_note}

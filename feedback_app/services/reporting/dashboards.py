@@ -7,7 +7,8 @@ from fractions import Fraction
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Question, ServicePoint, ServiceType, Unit
+from ...models import Question, ServicePoint, ServiceType, Staff, Unit
+from .. import periods
 from ..periods import Period
 from ..survey.counters import unit_ids_under
 from . import reports, rollups
@@ -50,6 +51,12 @@ class Row:
     responses: int
     ikm: Fraction | None
     grade: Grade | None
+    unit: str = ""  # the unit a counter belongs to (pages name counters with it: see `named`)
+
+    @property
+    def named(self) -> str:
+        """The label as pages show it: a counter with its unit ("Farmasi · UPTD Puskesmas Muara Bulian")."""
+        return counter_label(self.label, self.unit) if self.unit else self.label
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class OfficerLine:
     name: str
     position: str
     score: OfficerScore
+    unit: str = ""  # the officer's unit: lists spanning several units group by it
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,12 @@ def element_rows(summary: reports.Summary) -> list[ElementRow]:
     return rows
 
 
+def counter_label(counter: str, unit: str) -> str:
+    """A counter as every list names it: with its unit ("Farmasi · UPTD Puskesmas Muara Bulian"), since many units
+    have a counter of the same name."""
+    return f"{counter} \u00b7 {unit}"
+
+
 def _row(key: str, label: str, s: reports.Summary) -> Row:
     return Row(key, label, s.responses, s.ikm, s.grade)
 
@@ -101,11 +115,15 @@ def build(title: str, scope: reports.Scope, period: Period, policy: ScoringPolic
     seen = reports.overview(scope, start, end, policy.printed_weight, policy.officer_elements,
                             policy.officer_prior_weight, policy.officer_minimum, rollup)
     summary, counters = seen.summary, seen.counters
-    points = {i: (code, name) for i, code, name in db.session.execute(
-        select(ServicePoint.id, ServicePoint.code, ServicePoint.name).where(ServicePoint.id.in_(list(counters) or [0]))
-    ).all()}
-    counter_rows = sorted((_row(*points[i], s) for i, s in counters.items()), key=lambda r: r.label)
-    officers = [OfficerLine(r.staff_id, r.name, r.position, r.score) for r in seen.officers]
+    points = {i: (code, name, unit) for i, code, name, unit in db.session.execute(
+        select(ServicePoint.id, ServicePoint.code, ServicePoint.name, Unit.name).join(Unit)
+        .where(ServicePoint.id.in_(list(counters) or [0]))).all()}
+    counter_rows = sorted((Row(points[i][0], points[i][1], s.responses, s.ikm, s.grade, points[i][2])
+                           for i, s in counters.items()), key=lambda r: (r.unit, r.label))
+    units_of = dict(db.session.execute(select(Staff.id, Unit.name).join(Unit, Unit.id == Staff.unit_id).where(
+        Staff.id.in_([r.staff_id for r in seen.officers] or [0]))).all())
+    officers = sorted((OfficerLine(r.staff_id, r.name, r.position, r.score, units_of.get(r.staff_id, ""))
+                       for r in seen.officers), key=lambda o: o.unit)  # stable: the score order within a unit
     sub_rows = sub_unit_rows(scope, sub_units or [], start, end, policy.printed_weight, rollup)
     earlier = period.previous(trend_periods)
     trend = [_row(p.token, p.label, s) for p, s in zip(earlier, reports.summaries(
@@ -166,13 +184,37 @@ class PublicResult:
     elements: list[ElementRow]
     sub_units: list[Row]
     provisional: bool  # the period has not ended yet
+    trend: list[Row]  # the periods of the same kind before it, oldest first, then this one
 
 
 def public_result(title: str, unit_ids: tuple[int, ...] | None, period: Period, policy: ScoringPolicy,
-                  sub_units: list[Unit], today) -> PublicResult:
-    """The published results of a unit (None: the whole regency) and its sub-units for a period."""
+                  sub_units: list[Unit], today, trend_periods: int = 4) -> PublicResult:
+    """The published results of a unit (None: the whole regency) and its sub-units for a period, with the trend."""
     start, end = period.bounds_utc(policy.tz_name)
     rollup = rollups.snapshot()
-    summary = reports.summary(reports.Scope(unit_ids), start, end, policy.printed_weight, rollup)
-    rows = sub_unit_rows(reports.Scope(unit_ids), sub_units, start, end, policy.printed_weight, rollup)
-    return PublicResult(title, period, summary, element_rows(summary), rows, today <= period.last)
+    scope = reports.Scope(unit_ids)
+    summary = reports.summary(scope, start, end, policy.printed_weight, rollup)
+    rows = sub_unit_rows(scope, sub_units, start, end, policy.printed_weight, rollup)
+    earlier = period.previous(trend_periods)
+    trend = [_row(p.token, p.label, s) for p, s in zip(earlier, reports.summaries(
+        scope, [(p.first, p.last) for p in earlier], policy.tz_name, policy.printed_weight, rollup))]
+    trend.append(_row(period.token, period.label, summary))
+    return PublicResult(title, period, summary, element_rows(summary), rows, today <= period.last, trend)
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    """A period the public results page offers as one click."""
+
+    token: str
+    label: str
+    provisional: bool  # not ended yet: its figures still change
+
+
+def public_period_choices(today, quarters: int = 4) -> list[PeriodChoice]:
+    """The public chooser: the quarter under way (provisional), the `quarters` ended quarters before it (newest
+    first), then this year (provisional) and last year."""
+    quarter = periods.containing("quarter", today)
+    year = periods.containing("year", today)
+    chosen = [quarter, *reversed(quarter.previous(quarters)), year, year.previous(1)[0]]
+    return [PeriodChoice(p.token, p.label, today <= p.last) for p in chosen]

@@ -9,7 +9,8 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...models import Response, ServiceDelivered, ServicePoint, Staff, Verification
+from ...models import Response, ServiceDelivered, ServicePoint, Staff, Unit, Verification
+from .dashboards import counter_label
 from .reports import Scope, conditions_for
 
 
@@ -72,8 +73,9 @@ def figures(scope: Scope, first: date, last: date, start: datetime, end: datetim
             line[2] += verified
         total[1] += n
         total[2] += verified
-    names = {i: (code, name) for i, code, name in db.session.execute(select(
-        ServicePoint.id, ServicePoint.code, ServicePoint.name).where(ServicePoint.id.in_(list(by_counter) or [0])))}
+    names = {i: (code, counter_label(name, unit)) for i, code, name, unit in db.session.execute(select(
+        ServicePoint.id, ServicePoint.code, ServicePoint.name, Unit.name).join(Unit, Unit.id == ServicePoint.unit_id)
+        .where(ServicePoint.id.in_(list(by_counter) or [0])))}
     people = {i: name for i, name in db.session.execute(select(Staff.id, Staff.name).where(
         Staff.id.in_(list(by_officer) or [0])))}
     counters = sorted((ServiceLine(names[i][0], names[i][1], *v) for i, v in by_counter.items() if i in names),
