@@ -23,7 +23,7 @@ from ..models import (
     Answer, FollowUpItem, FollowUpPlan, JobLatch, JobRun, OutboxMessage, Question, Response, Role,
     User,
 )
-from . import backups, periods
+from . import backups, partitions, periods
 from .clock import now_utc, to_local
 from .integrity import scan
 from .performance import cycle
@@ -212,4 +212,5 @@ def registry(app) -> dict[str, Callable[[], str]]:
         "digest": lambda: digest(cfg),
         "purge": lambda: purge(cfg),
         "backup": lambda: backup(cfg, app.instance_path),
+        "partitions": lambda: partitions.ensure_ahead(cfg),
     }
