@@ -128,7 +128,8 @@ def digest(cfg, now: datetime | None = None) -> str:
             .join(Question, aggregates.ELEMENT_ANSWER)
             .where(Response.unit_id.in_(ids), Response.submitted_at >= start, Response.submitted_at < end,
                    Response.excluded.is_(False))
-            .group_by(Response.id).having(score < cfg["DIGEST_LOW_SCORE"]).order_by(Response.submitted_at)
+            .group_by(Response.id, Response.submitted_at)  # the partitioned table's key (id, submitted_at)
+            .having(score < cfg["DIGEST_LOW_SCORE"]).order_by(Response.submitted_at)
         ).all()
         items = db.session.scalars(
             select(FollowUpItem).join(FollowUpPlan)
