@@ -180,7 +180,8 @@ def store_verified(
     redeem = attribution.redeem_condition(plain_token, context.service_point_id, submitted_at)
     try:
         with write_lock(db.engine), db.engine.begin() as connection:
-            if connection.execute(redeem).rowcount != 1:
+            redeemed = connection.execute(redeem.returning(SurveyToken.__table__.c.source)).first()
+            if redeemed is None:
                 raise _NotRedeemed()
             response_id = connection.execute(
                 insert(Response.__table__).values(row).returning(Response.__table__.c.id)).scalar_one_or_none()
@@ -195,6 +196,7 @@ def store_verified(
                                .values(response_id=response_id))
     except _NotRedeemed:
         return _not_redeemed(plain_token, submission.idempotency_key, context.service_point_id, submitted_at)
+    observability.count_redeemed(redeemed.source)
     observability.count_stored(submission.flags)
     return Stored(response_id, True)
 
