@@ -65,8 +65,10 @@ def _filled(client, url: str, **extra) -> dict:
 
 def _partition_of(response_id: int) -> str:
     db.session.rollback()
-    return db.session.execute(text("SELECT tableoid::regclass::text FROM responses WHERE id = :id"),
+    name = db.session.execute(text("SELECT tableoid::regclass::text FROM responses WHERE id = :id"),
                               {"id": response_id}).scalar_one()
+    db.session.rollback()  # hold no lock on the partitions while the job attaches one
+    return name
 
 
 def _count(model, *conditions) -> int:
@@ -108,6 +110,14 @@ def test_a_month_without_a_partition_waits_in_the_default_until_the_job_makes_it
     assert _count(Answer, Answer.response_id == stored.id) == 9  # the answers stay with the moved response
     again = scheduler.run_job(partitioned, "partitions")
     assert "none needed up to 2031-04" in again.detail
+
+    frozen_clock.set(datetime(2025, 3, 10, 3, 0, tzinfo=timezone.utc))  # a past month: no partition made for it
+    assert client.post("/s/LKT-01", data=_filled(client, "/s/LKT-01")).status_code == 303
+    past = db.session.scalars(select(Response.id).where(Response.id != stored.id)).one()
+    assert _partition_of(past) == "responses_default"
+    frozen_clock.set(datetime(2031, 1, 16, 3, 0, tzinfo=timezone.utc))
+    assert "responses_y2025m03" in scheduler.run_job(partitioned, "partitions").detail
+    assert _partition_of(past) == "responses_y2025m03" and partitions.default_rows() == 0
     names = [p.name for p in partitions.layout()]
     assert names[-1] == "responses_default" and "responses_y2031m02" in names
 

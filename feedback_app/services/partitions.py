@@ -3,7 +3,8 @@
 A month's partition holds the responses submitted in that calendar month of the regency's time zone, so a quarter
 reads three partitions. The scheduler's `partitions` job creates the current month and PARTITION_MONTHS_AHEAD
 after it, ahead of time; a response whose month has no partition yet lands in responses_default (an insert never
-fails) and moves into its month's partition when that partition is made. The rule lives in one database function,
+fails) and moves into its month's partition when that partition is made: the job also makes the month of every
+response waiting there (a demo seeded with past months, a scheduler stopped for a while). The rule lives in one database function,
 skm_response_partition(month, zone), which this module, the migration and an operator at psql all call.
 """
 from __future__ import annotations
@@ -42,6 +43,9 @@ def ensure_months(first: date, last: date, zone: str) -> list[str]:
     """Create the partitions of every month from `first` to `last` that do not exist yet (each moves the rows the
     default partition holds for its month); returns the names created. One transaction."""
     created, month = [], first.replace(day=1)
+    # attaching a partition locks the default partition for a moment; behind a long read it would make every
+    # query touching that partition queue up: give up instead (the job runs daily, months ahead) and say so
+    db.session.execute(text("SET LOCAL lock_timeout = '10s'"))
     while month <= last:
         name = db.session.execute(text("SELECT skm_response_partition(:month, :zone)"),
                                   {"month": month, "zone": zone}).scalar()
@@ -61,10 +65,22 @@ def ensure_ahead(cfg, now: datetime | None = None) -> str:
     last = this_month
     for _ in range(int(cfg["PARTITION_MONTHS_AHEAD"])):
         last = next_month(last)
-    created = ensure_months(this_month, last, cfg["TIMEZONE"])
+    created = []
+    for month in waiting_months(cfg["TIMEZONE"]):  # rows of a month with no partition yet (a past month, say)
+        created += ensure_months(month, month, cfg["TIMEZONE"])
+    created += ensure_months(this_month, last, cfg["TIMEZONE"])
     waiting = default_rows()
     made = ", ".join(created) if created else f"none needed up to {last:%Y-%m}"
     return f"partitions created: {made}; {waiting} responses in responses_default"
+
+
+def waiting_months(zone: str) -> list[date]:
+    """The months (first days, in the regency's zone) of the responses waiting in the default partition."""
+    months = db.session.execute(text(
+        "SELECT DISTINCT date_trunc('month', submitted_at AT TIME ZONE 'UTC' AT TIME ZONE :zone)::date "
+        "FROM responses_default ORDER BY 1"), {"zone": zone}).scalars().all()
+    db.session.rollback()
+    return list(months)
 
 
 def default_rows() -> int:
