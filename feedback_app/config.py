@@ -150,6 +150,8 @@ class Defaults:
     # Daily SQLite backups go here (empty: instance/backups); this many are kept.
     BACKUP_DIR = ""
     BACKUP_KEEP = 14
+    # PostgreSQL: the partitions job keeps this many monthly partitions of responses made after the current one.
+    PARTITION_MONTHS_AHEAD = 3
 
     # The scheduler holds a database lease for this many seconds and renews it every third of that; a second
     # scheduler runs nothing until the lease has lapsed. /readyz reports the scheduler missing once the lease has
@@ -198,7 +200,7 @@ class Defaults:
 WHOLE_NUMBERS = {
     "PROXY_COUNT": 0, "DATABASE_POOL_SIZE": 1, "DATABASE_MAX_OVERFLOW": 0, "DATABASE_POOL_RECYCLE": 1,
     "DATABASE_POOL_TIMEOUT": 1, "DATABASE_CONNECT_TIMEOUT": 1, "SQLITE_BUSY_TIMEOUT_MS": 0, "BACKUP_KEEP": 1,
-    "SCHEDULER_LEASE_SECONDS": 3, "SCHEDULER_STALE_SECONDS": 0,
+    "PARTITION_MONTHS_AHEAD": 1, "SCHEDULER_LEASE_SECONDS": 3, "SCHEDULER_STALE_SECONDS": 0,
 }
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
 RATELIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+unix")

@@ -24,6 +24,7 @@ SCHEDULE = {
     "digest": {"trigger": "cron", "hour": 7, "minute": 0},
     "purge": {"trigger": "cron", "hour": 2, "minute": 30},
     "backup": {"trigger": "cron", "hour": 1, "minute": 15},
+    "partitions": {"trigger": "cron", "hour": 3, "minute": 0},  # PostgreSQL: next months' response partitions
 }
 
 log = logging.getLogger("feedback_app.scheduler")

@@ -35,6 +35,11 @@ RESPONSES_STORED = Counter("skm_survey_responses_stored_total",
                            "Survey responses stored (a resent submission is counted once)")
 FLAGS_RAISED = Counter("skm_integrity_flags_raised_total", "Integrity flags raised on stored responses, by flag",
                        ["flag"])
+TOKENS_MINTED = Counter("skm_survey_tokens_minted_total",
+                        "One-time survey links minted, by source (screen, kiosk, queue)", ["source"])
+TOKENS_REDEEMED = Counter("skm_survey_tokens_redeemed_total",
+                          "One-time survey links redeemed by a stored response, by the source that minted them",
+                          ["source"])
 
 
 def init_app(app: Flask) -> None:
@@ -83,6 +88,16 @@ def _finish(response):
             "bytes": None if response.is_streamed else response.calculate_content_length(),
         }, ensure_ascii=False))
     return response
+
+
+def count_minted(source: str) -> None:
+    """A one-time survey link minted (and committed), for the metrics."""
+    TOKENS_MINTED.labels(source).inc()
+
+
+def count_redeemed(source: str) -> None:
+    """A one-time survey link redeemed by the response stored with it, for the metrics."""
+    TOKENS_REDEEMED.labels(source).inc()
 
 
 def count_stored(flags: list[str]) -> None:

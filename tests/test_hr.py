@@ -272,7 +272,7 @@ def test_the_scheduler_process_has_every_job_once_at_a_time(app):
     built.start(paused=True)  # job defaults apply once the scheduler starts; paused, nothing runs
     found = {job.id: job for job in built.get_jobs()}
     built.shutdown(wait=False)
-    assert set(found) == {"rollups", "integrity", "periods", "digest", "purge", "backup", "lease"}
+    assert set(found) == {"rollups", "integrity", "periods", "digest", "purge", "backup", "partitions", "lease"}
     for job in found.values():
         assert job.max_instances == 1 and job.coalesce is True and job.misfire_grace_time == 300
     outcome = scheduler.run_job(app, "periods")

@@ -148,6 +148,45 @@ def test_metrics_count_requests_stored_responses_flags_and_job_runs(app, make_ap
     assert 'skm_http_request_duration_seconds_bucket{endpoint="public.submit"' in after
 
 
+def _metric(text: str, name: str) -> float:
+    """A sample's value in the Prometheus text format (0 when the sample is not there yet)."""
+    line = next((ln for ln in text.splitlines() if ln.split(" ")[0] == name), None)
+    return float(line.rsplit(" ", 1)[1]) if line else 0.0
+
+
+def test_metrics_count_one_time_links_minted_and_redeemed_by_source(app, make_app):
+    import re
+
+    from feedback_app.services.survey import attribution
+
+    from .conftest import form_fields
+
+    point = factories.counter(code="DKC-02")
+    officer = factories.staff(point.unit, name="Siti Rahmah")
+    factories.on_duty(officer, point)
+    client = make_app().test_client()
+    minted_kiosk, minted_queue = ('skm_survey_tokens_minted_total{source="kiosk"}',
+                                  'skm_survey_tokens_minted_total{source="queue"}')
+    redeemed_kiosk = 'skm_survey_tokens_redeemed_total{source="kiosk"}'
+    before = client.get("/metrics").get_data(as_text=True)
+    now = now_utc()
+    links = [attribution.mint(point, officer.id, "kiosk", now, 3600, now.date())[1] for _ in range(3)]
+    attribution.mint(point, officer.id, "queue", now, 3600, now.date())
+    url = f"/s/DKC-02/v/{links[0]}"
+    html = client.get(url).get_data(as_text=True)
+    answers = {q: "4" for q in set(re.findall(r'name="(q\d+)" value="1"', html))}
+    form = {**form_fields(html), **answers}
+    assert client.post(url, data=form).status_code == 303
+    assert client.post(url, data=form).status_code == 303  # the same form resent: no second redemption
+    other = f"/s/DKC-02/v/{links[1]}"
+    assert client.post(other, data={**form_fields(client.get(other).get_data(as_text=True)), **answers}
+                       ).status_code == 303
+    after = client.get("/metrics").get_data(as_text=True)
+    assert _metric(after, minted_kiosk) == _metric(before, minted_kiosk) + 3
+    assert _metric(after, minted_queue) == _metric(before, minted_queue) + 1
+    assert _metric(after, redeemed_kiosk) == _metric(before, redeemed_kiosk) + 2  # the third link is unused
+
+
 def test_metrics_answer_only_the_allowed_addresses(make_app):
     web = make_app(METRICS_ALLOWED_ADDRESSES=["10.1.0.0/16"], PROXY_COUNT=1)
     client = web.test_client()

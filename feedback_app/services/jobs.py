@@ -23,7 +23,7 @@ from ..models import (
     Answer, FollowUpItem, FollowUpPlan, JobLatch, JobRun, OutboxMessage, Question, Response, Role,
     User,
 )
-from . import backups, periods
+from . import backups, partitions, periods
 from .clock import now_utc, to_local
 from .integrity import scan
 from .performance import cycle
@@ -128,7 +128,8 @@ def digest(cfg, now: datetime | None = None) -> str:
             .join(Question, aggregates.ELEMENT_ANSWER)
             .where(Response.unit_id.in_(ids), Response.submitted_at >= start, Response.submitted_at < end,
                    Response.excluded.is_(False))
-            .group_by(Response.id).having(score < cfg["DIGEST_LOW_SCORE"]).order_by(Response.submitted_at)
+            .group_by(Response.id, Response.submitted_at)  # the partitioned table's key (id, submitted_at)
+            .having(score < cfg["DIGEST_LOW_SCORE"]).order_by(Response.submitted_at)
         ).all()
         items = db.session.scalars(
             select(FollowUpItem).join(FollowUpPlan)
@@ -212,4 +213,5 @@ def registry(app) -> dict[str, Callable[[], str]]:
         "digest": lambda: digest(cfg),
         "purge": lambda: purge(cfg),
         "backup": lambda: backup(cfg, app.instance_path),
+        "partitions": lambda: partitions.ensure_ahead(cfg),
     }

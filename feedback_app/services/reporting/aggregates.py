@@ -101,7 +101,7 @@ def per_response(conditions: list, officer_elements: tuple[str, ...], day_expres
         .join(Answer, Answer.response_id == Response.id)
         .join(Question, ELEMENT_ANSWER)
         .where(*conditions)
-        .group_by(Response.id)
+        .group_by(Response.id, Response.submitted_at)  # the partitioned table's key (id, submitted_at)
         .subquery()
     )
 

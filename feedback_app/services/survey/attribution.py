@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash
 
+from ... import observability
 from ...extensions import db
 from ...models import (
     CounterDevice, DutyShift, Response, ServiceDelivered, ServicePoint, Staff, SurveyToken, User, Verification,
@@ -96,6 +97,7 @@ def mint(point: ServicePoint | int, staff_id: int, source: str, now: datetime, t
                                     day=local_day, source=source, ticket=ticket, token_id=token.id))
     if commit:
         db.session.commit()
+    observability.count_minted(source)
     return token, plain
 
 

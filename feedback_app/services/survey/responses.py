@@ -79,8 +79,10 @@ def _insert_statements(dialect) -> _Statements:
     names = [c.name for c in table.c if c.name not in ("id", *REVIEW_COLUMNS)]
     types = {c.name: c.type for c in table.c}
     response = _RawInsert(insert(table).returning(table.c.id), dialect, names, types)
-    # ON CONFLICT ... DO NOTHING reads the same on SQLite (3.35+) and PostgreSQL.
-    response.sql = response.sql.replace(" RETURNING ", " ON CONFLICT (idempotency_key) DO NOTHING RETURNING ", 1)
+    # ON CONFLICT DO NOTHING reads the same on SQLite (3.35+) and PostgreSQL. No conflict target: on PostgreSQL's
+    # table partitioned by month the idempotency key is kept unique by a trigger (migration e5a1c0d2b7f3) that
+    # skips the row the same way, and no unique index on the key alone can exist there to name.
+    response.sql = response.sql.replace(" RETURNING ", " ON CONFLICT DO NOTHING RETURNING ", 1)
     answers, contacts = Answer.__table__, FollowUpContact.__table__
     return _Statements(
         response=response,
@@ -178,10 +180,13 @@ def store_verified(
     redeem = attribution.redeem_condition(plain_token, context.service_point_id, submitted_at)
     try:
         with write_lock(db.engine), db.engine.begin() as connection:
-            if connection.execute(redeem).rowcount != 1:
+            redeemed = connection.execute(redeem.returning(SurveyToken.__table__.c.source)).first()
+            if redeemed is None:
                 raise _NotRedeemed()
             response_id = connection.execute(
-                insert(Response.__table__).values(row).returning(Response.__table__.c.id)).scalar_one()
+                insert(Response.__table__).values(row).returning(Response.__table__.c.id)).scalar_one_or_none()
+            if response_id is None:  # partitioned table: the key trigger skipped a key stored already
+                raise _NotRedeemed()
             connection.execute(insert(Answer.__table__), [{"response_id": response_id, **a} for a in answers])
             if submission.followup_requested:
                 connection.execute(insert(FollowUpContact.__table__).values(
@@ -191,6 +196,7 @@ def store_verified(
                                .values(response_id=response_id))
     except _NotRedeemed:
         return _not_redeemed(plain_token, submission.idempotency_key, context.service_point_id, submitted_at)
+    observability.count_redeemed(redeemed.source)
     observability.count_stored(submission.flags)
     return Stored(response_id, True)
 
