@@ -187,7 +187,7 @@ def test_the_migration_goes_down_and_up_again_keeping_every_row(partitioned):
     for _ in range(3):
         client.post("/s/LKT-01", data=_filled(client, "/s/LKT-01"))
     db.session.remove()
-    downgrade(revision="d13a5e1ea5e0")
+    downgrade(revision="b3e7c5a91f20")
     assert not partitions.is_partitioned()
     assert _count(Response) == 3 and _count(Answer) == 27
     constraints = set(db.session.execute(text(

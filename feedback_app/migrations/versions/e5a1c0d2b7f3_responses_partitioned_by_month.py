@@ -19,7 +19,7 @@ copies the rows back into a plain table and restores the constraints: reversible
 contact and token points at a stored response (which the triggers keep true).
 
 Revision ID: e5a1c0d2b7f3
-Revises: d13a5e1ea5e0
+Revises: b3e7c5a91f20
 Create Date: 2026-12-03 10:50:00
 """
 from datetime import date, datetime, timezone
@@ -29,7 +29,7 @@ from alembic import op
 from sqlalchemy import text
 
 revision = 'e5a1c0d2b7f3'
-down_revision = 'd13a5e1ea5e0'
+down_revision = 'b3e7c5a91f20'
 branch_labels = None
 depends_on = None
 
