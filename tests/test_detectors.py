@@ -9,11 +9,12 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import insert, select
 
 from feedback_app.extensions import db
-from feedback_app.models import AuditEvent, Question, Response, Role, Verification
+from feedback_app.models import AuditEvent, Question, Response, Role, SurveyLinkView, SurveyToken, Verification
 from feedback_app.services import clock as app_clock
 from feedback_app.services import jobs
 from feedback_app.services.integrity import on_submit, rules, scan
 from feedback_app.services.performance import cycle
+from feedback_app.services.survey import attribution
 
 from . import factories
 from .conftest import form_fields
@@ -399,3 +400,128 @@ def test_the_scan_records_what_it_flagged_and_a_second_run_changes_nothing(app, 
     assert event.user_id is None and event.new == {"burst_officer": burst[1:]} and "3x own baseline" in event.detail
     assert _clean([reviewed])
     assert jobs.scan_integrity(app.config, MONDAY + timedelta(hours=2)) == "nothing new flagged"
+
+
+# --- a one-time link opened by many devices before its answer ------------------------------------------------------
+
+def _phone(app, n: int, agent: str = "Mozilla/5.0 (Linux; Android 13; SM-A145F) Chrome/120 Mobile"):
+    client = app.test_client()
+    client.environ_base.update({"REMOTE_ADDR": f"198.51.100.{n}", "HTTP_USER_AGENT": agent})
+    return client
+
+
+def _link(point, officer) -> str:
+    now = app_clock.now_utc()
+    return attribution.mint(point, officer.id, "screen", now, 3600, now.date())[1]
+
+
+def _answer_link(phone, point, plain, answers=(4, 3, 4, 4, 3, 4, 4, 4, 3)) -> int:
+    """Open the link's page on this phone and answer it; returns the HTTP status of the submit."""
+    url = f"/s/{point.code}/v/{plain}"
+    html = phone.get(url).get_data(as_text=True)
+    questions = sorted(set(re.findall(r'name="(q\d+)" value="1"', html)), key=lambda q: int(q[1:]))
+    data = {**form_fields(html), **dict(zip(questions, map(str, answers))), "rt": _aged_token(point, 60)}
+    return phone.post(url, data=data).status_code
+
+
+def test_a_link_photographed_and_opened_on_twenty_phones_is_flagged_and_counts_in_no_score(app, puskesmas):
+    point, dewi = puskesmas
+    plain = _link(point, dewi)
+    crowd = [_phone(app, n) for n in range(1, 21)]
+    for phone in crowd:  # the photo of the counter's QR goes round: every phone opens the page
+        assert phone.get(f"/s/{point.code}/v/{plain}").status_code == 200
+    outcomes = [_answer_link(phone, point, plain, [4] * 9) for phone in crowd]
+    assert outcomes == [303] + [409] * 19  # one answer is stored, as for any link
+    stored = db.session.scalars(select(Response)).one()
+    assert stored.flags == ["shared_link"] and stored.excluded and stored.staff_id == dewi.id
+    # only the first few devices are kept, as keyed hashes: never an address
+    views = db.session.scalars(select(SurveyLinkView)).all()
+    assert len(views) == 3 and all("198.51.100" not in v.client_hash for v in views)
+    assert jobs.scan_integrity(app.config) == "nothing new flagged"  # the scan agrees, and adds nothing
+
+
+def test_a_busy_screen_whose_citizens_open_their_own_link_twice_is_left_alone(app, puskesmas):
+    point, dewi = puskesmas
+    for n in range(1, 21):  # twenty citizens, each scans with a QR reader, then opens the link in Chrome
+        plain = _link(point, dewi)
+        _phone(app, n, "QR Scanner/3.1 (Android 13; WebView)").get(f"/s/{point.code}/v/{plain}")
+        assert _answer_link(_phone(app, n), point, plain) == 303
+    stored = db.session.scalars(select(Response)).all()
+    assert len(stored) == 20 and all(r.flags == [] and not r.excluded for r in stored)
+    assert jobs.scan_integrity(app.config) == "nothing new flagged"
+
+
+def test_the_scan_flags_a_link_more_phones_opened_while_its_answer_was_on_its_way(app, puskesmas):
+    point, dewi = puskesmas
+    plain = _link(point, dewi)
+    assert _answer_link(_phone(app, 1), point, plain) == 303
+    stored = db.session.scalars(select(Response)).one()
+    assert stored.flags == []
+    token = db.session.scalars(select(SurveyToken)).one()
+    db.session.add_all([SurveyLinkView(token_id=token.id, client_hash=f"{n:016x}") for n in (7, 8)])
+    db.session.commit()  # two more phones drew the page between the submit's look and the link's redemption
+    assert jobs.scan_integrity(app.config) == "shared_link: 1 responses flagged"
+    assert _flagged([stored.id], "shared_link")
+
+
+def test_the_shared_link_rule_can_be_turned_off_and_its_devices_are_forgotten_with_the_others(make_app, puskesmas):
+    point, dewi = puskesmas
+    off = make_app(INTEGRITY_SHARED_LINK=None)
+    plain = _link(point, dewi)
+    for n in range(1, 6):
+        _phone(off, n).get(f"/s/{point.code}/v/{plain}")
+    assert _answer_link(_phone(off, 9), point, plain) == 303
+    assert db.session.scalars(select(Response)).one().flags == []
+    assert db.session.scalars(select(SurveyLinkView)).all() == []
+    on = make_app()
+    plain = _link(point, dewi)
+    for n in range(1, 3):
+        _phone(on, n).get(f"/s/{point.code}/v/{plain}")
+    assert len(db.session.scalars(select(SurveyLinkView)).all()) == 2
+    assert jobs.purge(on.config, app_clock.now_utc() + timedelta(days=2)).endswith("older than 3 days dropped")
+    assert len(db.session.scalars(select(SurveyLinkView)).all()) == 2
+    jobs.purge(on.config, app_clock.now_utc() + timedelta(days=4))
+    assert db.session.scalars(select(SurveyLinkView)).all() == []
+
+
+# --- a burst split by device ---------------------------------------------------------------------------------------
+
+def test_a_rivals_three_phones_make_the_burst_and_the_citizens_served_meanwhile_stay_counted(app, puskesmas):
+    point, dewi = puskesmas
+    _history(point, [dewi], 3)
+    evening = MONDAY + timedelta(hours=9)  # 17:00 WIB
+    rival = [_bulk(point, dewi, [evening + timedelta(minutes=4 * i)], client_hash=f"rival-phone-{i % 3}")[0]
+             for i in range(12)]
+    served = [_bulk(point, dewi, [evening + timedelta(minutes=9 * i + 2)], client_hash=f"citizen-{i}")[0]
+              for i in range(4)]
+    unknown = _bulk(point, dewi, [evening + timedelta(minutes=30)])  # no device hash: a device of its own
+    assert scan.scan(app.config, MONDAY + timedelta(hours=12)) == {"burst_officer": rival}
+    assert _flagged(rival, "burst_officer") and _clean(served + unknown)
+
+
+def test_friends_once_each_from_their_own_phones_flag_the_whole_window_for_review(app, puskesmas):
+    point, dewi = puskesmas
+    _history(point, [dewi], 3)
+    evening = MONDAY + timedelta(hours=9)
+    friends = _bulk(point, dewi, _spread(evening, 12, hours=0.8))
+    for i, response_id in enumerate(friends):
+        db.session.get(Response, response_id).client_hash = f"friend-{i}"
+    db.session.commit()
+    # a device with two answers among them does not make the burst: without it the window is still one
+    twice = _bulk(point, dewi, [evening + timedelta(minutes=5), evening + timedelta(minutes=25)], client_hash="same")
+    found = scan.scan(app.config, MONDAY + timedelta(hours=12))
+    assert found == {"burst_officer": sorted(friends + twice)}
+
+
+def test_stock_wording_written_thrice_for_a_busy_officer_is_not_a_campaign(app, dukcapil):
+    point, officers = dukcapil
+    stock = "Pelayanan cepat dan ramah, terima kasih."
+    rina = [_bulk(point, officers[0], [MONDAY + timedelta(minutes=40 * i)], comment=stock)[0] for i in range(4)]
+    others = [_bulk(point, officer, [MONDAY + timedelta(hours=2)], comment=stock)[0] for officer in officers[1:3]]
+    assert scan.scan(app.config, MONDAY + timedelta(hours=8)) == {} and _clean(rina + others)
+    # the same four about Rina alone, the words found about one colleague only: a campaign
+    copied = "Bu Rina paling cepat dan ramah, pertahankan ya Bu!"
+    campaign = [_bulk(point, officers[0], [MONDAY + timedelta(hours=3, minutes=9 * i)], comment=copied)[0]
+                for i in range(4)]
+    _bulk(point, officers[1], [MONDAY + timedelta(hours=4)], comment=copied)
+    assert scan.scan(app.config, MONDAY + timedelta(hours=8)) == {"identical_comment": campaign}
