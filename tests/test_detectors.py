@@ -12,7 +12,7 @@ from feedback_app.extensions import db
 from feedback_app.models import AuditEvent, Question, Response, Role, SurveyLinkView, SurveyToken, Verification
 from feedback_app.services import clock as app_clock
 from feedback_app.services import jobs
-from feedback_app.services.integrity import on_submit, rules, scan
+from feedback_app.services.integrity import links, on_submit, rules, scan
 from feedback_app.services.performance import cycle
 from feedback_app.services.survey import attribution
 
@@ -460,8 +460,24 @@ def test_the_scan_flags_a_link_more_phones_opened_while_its_answer_was_on_its_wa
     token = db.session.scalars(select(SurveyToken)).one()
     db.session.add_all([SurveyLinkView(token_id=token.id, client_hash=f"{n:016x}") for n in (7, 8)])
     db.session.commit()  # two more phones drew the page between the submit's look and the link's redemption
+    # an answer without a device hash (no address came with it) whose link two devices drew: two devices, no more
+    unknown = _link(point, dewi)
+    assert _answer_link(_phone(app, 2), point, unknown) == 303
+    later = db.session.scalars(select(Response).order_by(Response.id.desc())).first()
+    later.client_hash = None
+    token = db.session.scalars(select(SurveyToken).where(SurveyToken.response_id == later.id)).one()
+    db.session.add(SurveyLinkView(token_id=token.id, client_hash="a" * 16))
+    db.session.commit()
     assert jobs.scan_integrity(app.config) == "shared_link: 1 responses flagged"
-    assert _flagged([stored.id], "shared_link")
+    assert _flagged([stored.id], "shared_link") and _clean([later.id])
+    db.session.add(SurveyLinkView(token_id=token.id, client_hash="0" * 16))
+    db.session.commit()
+    assert links.shared(app.config, token.id, None)  # now three, the answer's own unknown
+    assert not links.shared(app.config, _token_id(_link(point, dewi)), None)
+
+
+def _token_id(plain: str) -> int:
+    return db.session.scalars(select(SurveyToken.id).where(SurveyToken.token_hash == attribution.token_hash(plain))).one()
 
 
 def test_the_shared_link_rule_can_be_turned_off_and_its_devices_are_forgotten_with_the_others(make_app, puskesmas):
@@ -474,13 +490,18 @@ def test_the_shared_link_rule_can_be_turned_off_and_its_devices_are_forgotten_wi
     assert db.session.scalars(select(Response)).one().flags == []
     assert db.session.scalars(select(SurveyLinkView)).all() == []
     on = make_app()
+    links.record_view(on.config, _token_id(_link(point, dewi)), None, app_clock.now_utc())  # no address: nothing
+    assert db.session.scalars(select(SurveyLinkView)).all() == []
     plain = _link(point, dewi)
     for n in range(1, 3):
         _phone(on, n).get(f"/s/{point.code}/v/{plain}")
     assert len(db.session.scalars(select(SurveyLinkView)).all()) == 2
-    assert jobs.purge(on.config, app_clock.now_utc() + timedelta(days=2)).endswith("older than 3 days dropped")
+    # kept for three days (to the second), then dropped with the answer's own device hash
+    assert jobs.purge(on.config, app_clock.now_utc() + timedelta(days=3)).endswith(
+        "0 device hashes older than 3 days dropped")
     assert len(db.session.scalars(select(SurveyLinkView)).all()) == 2
-    jobs.purge(on.config, app_clock.now_utc() + timedelta(days=4))
+    assert jobs.purge(on.config, app_clock.now_utc() + timedelta(days=3, seconds=1)).endswith(
+        "3 device hashes older than 3 days dropped")
     assert db.session.scalars(select(SurveyLinkView)).all() == []
 
 

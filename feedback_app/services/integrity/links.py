@@ -42,7 +42,6 @@ def record_view(cfg, token_id: int, client_hash: str | None, now: datetime) -> N
         return
     seen = viewers(token_id)
     if client_hash in seen or len(seen) > most:
-        db.session.rollback()
         return
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     db.session.execute(insert(SurveyLinkView).values(token_id=token_id, client_hash=client_hash, viewed_at=now)
@@ -66,10 +65,9 @@ def submit_flags(cfg, token_id: int, client_hash: str | None) -> tuple[str, ...]
 
 def shared_answers(cfg, since: datetime, until: datetime) -> set[int]:
     """The scan's look at the same rule: the verified responses stored in [since, until] whose link more devices
-    drew than the rule allows (a device that drew it while the answer was on its way was not seen on submit)."""
+    drew than the rule allows (a device that drew it while the answer was on its way was not seen on submit).
+    Called while the rule is on."""
     most = most_devices(cfg)
-    if most is None:
-        return set()
     devices: dict[int, set[str]] = defaultdict(set)
     for response_id, own, seen in db.session.execute(
             select(Response.id, Response.client_hash, SurveyLinkView.client_hash)
@@ -82,5 +80,4 @@ def shared_answers(cfg, since: datetime, until: datetime) -> set[int]:
 
 def drop_views(cutoff: datetime) -> int:
     """Forget the devices that drew links before `cutoff` (the daily purge, as the responses' device hashes)."""
-    result = db.session.execute(delete(SurveyLinkView).where(SurveyLinkView.viewed_at < cutoff))
-    return result.rowcount or 0
+    return db.session.execute(delete(SurveyLinkView).where(SurveyLinkView.viewed_at < cutoff)).rowcount

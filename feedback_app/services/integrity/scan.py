@@ -334,10 +334,10 @@ def describe(cfg) -> str:
 
 def drop_device_hashes(days: int, now: datetime | None = None) -> int:
     """Forget the device hash of responses older than `days`, and the devices that drew one-time links before then
-    (the daily purge); returns how many responses' hashes."""
+    (the daily purge); returns how many hashes (responses' and links' together)."""
     cutoff = (now or now_utc()) - timedelta(days=days)
     result = db.session.execute(update(Response).where(Response.client_hash.is_not(None),
                                                        Response.submitted_at < cutoff).values(client_hash=None))
-    links.drop_views(cutoff)
+    dropped = result.rowcount + links.drop_views(cutoff)
     db.session.commit()
-    return result.rowcount or 0
+    return dropped
