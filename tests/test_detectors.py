@@ -189,6 +189,7 @@ def test_the_device_hash_changes_every_day_and_is_dropped_after_a_few_days(app):
     assert monday != on_submit.device_hash("another-key", "203.0.113.7", "UA", date(2026, 11, 2))
     point = factories.counter()
     old, recent = (_bulk(point, None, [MONDAY - timedelta(days=d)], client_hash=monday)[0] for d in (4, 2))
+    _bulk(point, None, [MONDAY - timedelta(days=5)])  # never had one: not counted as dropped
     outcome = jobs.purge(app.config, MONDAY)
     assert outcome.endswith("1 device hashes older than 3 days dropped")
     db.session.expire_all()
@@ -243,6 +244,16 @@ def test_a_quiet_officers_busier_day_is_left_alone(app, puskesmas):
     factories.on_duty(newcomer, point)
     fresh = _bulk(point, newcomer, _spread(MONDAY + timedelta(days=1), 14, hours=8))
     assert scan.scan(app.config, MONDAY + timedelta(days=1, hours=12)) == {} and _clean(fresh)
+
+
+def test_an_officer_whose_days_start_with_a_rush_is_judged_by_that_rush(app, puskesmas):
+    point, dewi = puskesmas
+    for d in range(1, 29):  # every weekday three citizens in her first hour: 08:00, 08:30, 09:00 WIB
+        day = MONDAY - timedelta(days=d)
+        if day.weekday() < 5:
+            _bulk(point, dewi, [day + timedelta(minutes=m) for m in (0, 30, 60)])
+    rush = _bulk(point, dewi, _spread(MONDAY, 8, hours=1))  # Monday: eight in that hour, under 3 x her 3
+    assert scan.scan(app.config, MONDAY + timedelta(hours=3)) == {} and _clean(rush)
 
 
 def test_disdukcapils_monday_queue_is_judged_by_its_own_history(app, dukcapil):

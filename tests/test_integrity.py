@@ -232,7 +232,9 @@ def test_a_bulk_decision_is_stored_whole_or_not_at_all(client, app, burst_unit):
     assert page.count(" checked>") == 1  # the tick on the listed response is kept (the clean one is not listed)
     db.session.expire_all()
     assert db.session.get(Response, four).excluded and _audit("integrity.count") == []
-    assert _audit("integrity.refused")[-1].target == f"response:{clean}"
+    event = _audit("integrity.refused")[-1]
+    assert event.target == f"response:{clean}"
+    assert event.new == {"decision": "count", "reason": "semua jujur", "responses": [four, clean]}
     nothing = _bulk(client, code, [], decision="count", reason="x")
     assert nothing.status_code == 400 and "centang respons yang diputuskan" in nothing.get_data(as_text=True)
     no_reason = _bulk(client, code, [four, three], decision="count", reason="  ")
