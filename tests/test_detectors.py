@@ -248,12 +248,21 @@ def test_a_quiet_officers_busier_day_is_left_alone(app, puskesmas):
 
 def test_an_officer_whose_days_start_with_a_rush_is_judged_by_that_rush(app, puskesmas):
     point, dewi = puskesmas
-    for d in range(1, 29):  # every weekday three citizens in her first hour: 08:00, 08:30, 09:00 WIB
+    for d in range(1, 29):  # every weekday three citizens in her first hour (08:00, 08:30, 09:00 WIB), four later
         day = MONDAY - timedelta(days=d)
         if day.weekday() < 5:
-            _bulk(point, dewi, [day + timedelta(minutes=m) for m in (0, 30, 60)])
+            _bulk(point, dewi, [day + timedelta(minutes=m) for m in (0, 30, 60, 180, 240, 300, 360)])
     rush = _bulk(point, dewi, _spread(MONDAY, 8, hours=1))  # Monday: eight in that hour, under 3 x her 3
     assert scan.scan(app.config, MONDAY + timedelta(hours=3)) == {} and _clean(rush)
+    more = _bulk(point, dewi, [MONDAY + timedelta(minutes=50), MONDAY + timedelta(minutes=55)])  # ten: over 9
+    assert scan.scan(app.config, MONDAY + timedelta(hours=3)) == {"burst_officer": sorted(rush + more)}
+
+
+def test_one_phone_is_judged_on_its_busy_hour_not_on_its_morning_answer(app, puskesmas):
+    point, _ = puskesmas
+    morning = _bulk(point, None, [MONDAY], client_hash="one-phone")
+    evening = _bulk(point, None, _spread(MONDAY + timedelta(hours=9), 5, hours=0.2), client_hash="one-phone")
+    assert scan.scan(app.config, MONDAY + timedelta(hours=12)) == {"burst_device": evening} and _clean(morning)
 
 
 def test_disdukcapils_monday_queue_is_judged_by_its_own_history(app, dukcapil):

@@ -235,13 +235,19 @@ def test_a_bulk_decision_is_stored_whole_or_not_at_all(client, app, burst_unit):
     event = _audit("integrity.refused")[-1]
     assert event.target == f"response:{clean}"
     assert event.new == {"decision": "count", "reason": "semua jujur", "responses": [four, clean]}
-    nothing = _bulk(client, code, [], decision="count", reason="x")
+    nothing = _bulk(client, code, [], decision="count", reason="")
     assert nothing.status_code == 400 and "centang respons yang diputuskan" in nothing.get_data(as_text=True)
+    event = _audit("integrity.refused")[-1]
+    assert (event.target, event.detail) == ("response:bulk", "tick the responses the decision is for")
+    assert event.user_id is not None and event.new == {"decision": "count", "reason": "", "responses": []}
     no_reason = _bulk(client, code, [four, three], decision="count", reason="  ")
     assert no_reason.status_code == 400 and db.session.get(Response, three).excluded
     assert _bulk(client, code, ["abc"], decision="count", reason="x").status_code == 400
     too_many = _bulk(client, code, list(range(1, 53)), decision="count", reason="x")
     assert too_many.status_code == 400 and "paling banyak 50 respons" in too_many.get_data(as_text=True)
+    event = _audit("integrity.refused")[-1]
+    assert (event.target, event.detail) == ("response:bulk", "decide at most 50 responses at once")
+    assert event.user_id is not None and event.new["responses"] == list(range(1, 52))
 
 
 def test_a_bulk_decision_reaches_no_response_of_another_unit(client, app, burst_unit):
