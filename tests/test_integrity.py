@@ -240,10 +240,11 @@ def test_a_bulk_decision_is_stored_whole_or_not_at_all(client, app, burst_unit):
     event = _audit("integrity.refused")[-1]
     assert (event.target, event.detail) == ("response:bulk", "tick the responses the decision is for")
     assert event.user_id is not None and event.new == {"decision": "count", "reason": "", "responses": []}
-    no_reason = _bulk(client, code, [four, three], decision="count", reason="  ")
+    no_reason = _bulk(client, code, [four, three], decision="count", reason="")
     assert no_reason.status_code == 400 and db.session.get(Response, three).excluded
     assert _bulk(client, code, ["abc"], decision="count", reason="x").status_code == 400
     too_many = _bulk(client, code, list(range(1, 53)), decision="count", reason="x")
+    assert _bulk(client, code, list(range(1, 51)), decision="count", reason="x").status_code == 404  # 50: not too many
     assert too_many.status_code == 400 and "paling banyak 50 respons" in too_many.get_data(as_text=True)
     event = _audit("integrity.refused")[-1]
     assert (event.target, event.detail) == ("response:bulk", "decide at most 50 responses at once")
@@ -259,4 +260,5 @@ def test_a_bulk_decision_reaches_no_response_of_another_unit(client, app, burst_
     assert _bulk(client, point.unit.code, [four, theirs], decision="count", reason="x").status_code == 404
     db.session.expire_all()
     assert db.session.get(Response, four).excluded and db.session.get(Response, theirs).excluded
-    assert _audit("access.denied")[-1].target == f"response:{theirs}"
+    event = _audit("access.denied")[-1]
+    assert (event.target, event.detail) == (f"response:{theirs}", "integrity review (bulk)") and event.user_id
