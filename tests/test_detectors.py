@@ -261,8 +261,14 @@ def test_an_officer_whose_days_start_with_a_rush_is_judged_by_that_rush(app, pus
 def test_one_phone_is_judged_on_its_busy_hour_not_on_its_morning_answer(app, puskesmas):
     point, _ = puskesmas
     morning = _bulk(point, None, [MONDAY], client_hash="one-phone")
-    evening = _bulk(point, None, _spread(MONDAY + timedelta(hours=9), 5, hours=0.2), client_hash="one-phone")
-    assert scan.scan(app.config, MONDAY + timedelta(hours=12)) == {"burst_device": evening} and _clean(morning)
+    # five within the hour, the first and the last 60 minutes apart: more than four within 60 minutes
+    evening = _bulk(point, None, [MONDAY + timedelta(hours=9, minutes=m) for m in (0, 15, 30, 45, 60)],
+                    client_hash="one-phone")
+    # another phone: three in the morning and four in the evening, never more than four within an hour
+    other = _bulk(point, None, [MONDAY + timedelta(minutes=m) for m in (0, 10, 20, 540, 550, 560, 570)],
+                  client_hash="other-phone")
+    found = scan.scan(app.config, MONDAY + timedelta(hours=12))
+    assert found == {"burst_device": evening} and _clean(morning + other)
 
 
 def test_disdukcapils_monday_queue_is_judged_by_its_own_history(app, dukcapil):
