@@ -233,7 +233,7 @@ def test_a_bulk_decision_is_stored_whole_or_not_at_all(client, app, burst_unit):
     db.session.expire_all()
     assert db.session.get(Response, four).excluded and _audit("integrity.count") == []
     event = _audit("integrity.refused")[-1]
-    assert event.target == f"response:{clean}"
+    assert event.target == f"response:{clean}" and event.user_id is not None
     assert event.new == {"decision": "count", "reason": "semua jujur", "responses": [four, clean]}
     nothing = _bulk(client, code, [], decision="count", reason="")
     assert nothing.status_code == 400 and "centang respons yang diputuskan" in nothing.get_data(as_text=True)
@@ -257,6 +257,8 @@ def test_a_bulk_decision_reaches_no_response_of_another_unit(client, app, burst_
     store(elsewhere, None, [1] * 9, when=JULY, excluded=True)
     theirs = db.session.scalar(select(func.max(Response.id)))
     login(client, "kadis")
+    page = client.get(UNIT_PAGE.format(code=point.unit.code)).get_data(as_text=True)
+    assert 'Tinjauan integritas <span class="count open" aria-hidden="true">3</span>' in page  # its own three only
     assert _bulk(client, point.unit.code, [four, theirs], decision="count", reason="x").status_code == 404
     db.session.expire_all()
     assert db.session.get(Response, four).excluded and db.session.get(Response, theirs).excluded
