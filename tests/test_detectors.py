@@ -577,3 +577,15 @@ def test_stock_wording_written_thrice_for_a_busy_officer_is_not_a_campaign(app, 
                 for i in range(4)]
     _bulk(point, officers[1], [MONDAY + timedelta(hours=4)], comment=copied)
     assert scan.scan(app.config, MONDAY + timedelta(hours=8)) == {"identical_comment": campaign}
+
+
+def test_burst_floors_as_a_deployment_may_write_them():
+    """A window's floor as one number (the same with or without history), or without its `known` floor."""
+    plain, = scan.baseline_rules({"INTEGRITY_BURST_OFFICER": {"windows": {"60": 2}}})
+    assert plain.thresholds(scan.History()) == {60: 2}  # no history, no window peak: the floor alone
+    assert plain.thresholds(scan.History(12, {60: 1})) == {60: 3}  # 3 x her busiest hour
+    partial, = scan.baseline_rules({"INTEGRITY_BURST_OFFICER": {"windows": {"60": {"new": 8}}, "known_after_days": 10}})
+    assert partial.thresholds(scan.History(10, {60: 1})) == {60: 8}
+    both, = scan.baseline_rules({"INTEGRITY_BURST_OFFICER": {"windows": {"60": {"new": 8, "known": 5}}}})
+    assert both.thresholds(scan.History(9, {60: 1})) == {60: 8}  # nine active days: not known yet
+    assert both.thresholds(scan.History(10, {60: 1})) == {60: 5}  # the tenth: its history speaks
