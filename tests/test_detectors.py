@@ -589,3 +589,5 @@ def test_burst_floors_as_a_deployment_may_write_them():
     both, = scan.baseline_rules({"INTEGRITY_BURST_OFFICER": {"windows": {"60": {"new": 8, "known": 5}}}})
     assert both.thresholds(scan.History(9, {60: 1})) == {60: 8}  # nine active days: not known yet
     assert both.thresholds(scan.History(10, {60: 1})) == {60: 5}  # the tenth: its history speaks
+    twice, = scan.baseline_rules({"INTEGRITY_BURST_OFFICER": {"windows": {"60": 2}, "multiple": 2}})
+    assert twice.thresholds(scan.History(12, {60: 4})) == {60: 8}
