@@ -589,5 +589,8 @@ def test_burst_floors_as_a_deployment_may_write_them():
     both, = scan.baseline_rules({"INTEGRITY_BURST_OFFICER": {"windows": {"60": {"new": 8, "known": 5}}}})
     assert both.thresholds(scan.History(9, {60: 1})) == {60: 8}  # nine active days: not known yet
     assert both.thresholds(scan.History(10, {60: 1})) == {60: 5}  # the tenth: its history speaks
+    soon, = scan.baseline_rules({"INTEGRITY_BURST_OFFICER": {"windows": {"60": {"new": 8, "known": 5}},
+                                                          "known_after_days": 5}})
+    assert soon.thresholds(scan.History(5, {60: 1})) == {60: 5}
     twice, = scan.baseline_rules({"INTEGRITY_BURST_OFFICER": {"windows": {"60": 2}, "multiple": 2}})
     assert twice.thresholds(scan.History(12, {60: 4})) == {60: 8}
