@@ -91,8 +91,9 @@ class Defaults:
     INTEGRITY_BURST_DEVICE = {"most": 4, "minutes": 60}
     INTEGRITY_DEVICE_HASH_DAYS = 3
     # identical_comment: more than `most` responses about one officer (unattributed: at one counter) within
-    # `minutes` whose comments, normalised (case, spaces, punctuation), are the same and at least `min_chars` long.
-    INTEGRITY_IDENTICAL_COMMENTS = {"most": 2, "minutes": 1440, "min_chars": 20}
+    # `minutes` whose comments, normalised (case, spaces, punctuation), are the same and at least `min_chars` long;
+    # a text also written about `generic_subjects` or more officers or counters is stock wording, never a campaign.
+    INTEGRITY_IDENTICAL_COMMENTS = {"most": 2, "minutes": 1440, "min_chars": 20, "generic_subjects": 3}
     # beyond_services: an officer's roster responses of a day beyond the services they delivered that day plus
     # `margin`; the count comes from the function named here ("module:function"; None from it: rule idle).
     INTEGRITY_BEYOND_SERVICES = {"margin": 1}
@@ -100,6 +101,9 @@ class Defaults:
     # not_served: a roster response for an officer not on any counter's roster that weekday, or who delivered
     # no service that day.
     INTEGRITY_NOT_SERVED = True
+    # shared_link: a one-time link's survey page drawn by more than `most` devices (daily-rotating keyed hashes,
+    # dropped with the others after INTEGRITY_DEVICE_HASH_DAYS) before its answer: a photo of the QR passed round.
+    INTEGRITY_SHARED_LINK = {"most": 2}
     # Staff whose shift is within this many minutes of now count as on duty (citizens answer after being served).
     DUTY_GRACE_MINUTES = 60
     # Verified attribution (README, "Counter screen, kiosk and queue tickets"): a one-time survey link expires this

@@ -9,11 +9,12 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import insert, select
 
 from feedback_app.extensions import db
-from feedback_app.models import AuditEvent, Question, Response, Role, Verification
+from feedback_app.models import AuditEvent, Question, Response, Role, SurveyLinkView, SurveyToken, Verification
 from feedback_app.services import clock as app_clock
 from feedback_app.services import jobs
-from feedback_app.services.integrity import on_submit, rules, scan
+from feedback_app.services.integrity import links, on_submit, rules, scan
 from feedback_app.services.performance import cycle
+from feedback_app.services.survey import attribution
 
 from . import factories
 from .conftest import form_fields
@@ -188,6 +189,7 @@ def test_the_device_hash_changes_every_day_and_is_dropped_after_a_few_days(app):
     assert monday != on_submit.device_hash("another-key", "203.0.113.7", "UA", date(2026, 11, 2))
     point = factories.counter()
     old, recent = (_bulk(point, None, [MONDAY - timedelta(days=d)], client_hash=monday)[0] for d in (4, 2))
+    _bulk(point, None, [MONDAY - timedelta(days=5)])  # never had one: not counted as dropped
     outcome = jobs.purge(app.config, MONDAY)
     assert outcome.endswith("1 device hashes older than 3 days dropped")
     db.session.expire_all()
@@ -242,6 +244,31 @@ def test_a_quiet_officers_busier_day_is_left_alone(app, puskesmas):
     factories.on_duty(newcomer, point)
     fresh = _bulk(point, newcomer, _spread(MONDAY + timedelta(days=1), 14, hours=8))
     assert scan.scan(app.config, MONDAY + timedelta(days=1, hours=12)) == {} and _clean(fresh)
+
+
+def test_an_officer_whose_days_start_with_a_rush_is_judged_by_that_rush(app, puskesmas):
+    point, dewi = puskesmas
+    for d in range(1, 29):  # every weekday three citizens in her first hour (08:00, 08:30, 09:00 WIB), four later
+        day = MONDAY - timedelta(days=d)
+        if day.weekday() < 5:
+            _bulk(point, dewi, [day + timedelta(minutes=m) for m in (0, 30, 60, 180, 240, 300, 360)])
+    rush = _bulk(point, dewi, _spread(MONDAY, 8, hours=1))  # Monday: eight in that hour, under 3 x her 3
+    assert scan.scan(app.config, MONDAY + timedelta(hours=3)) == {} and _clean(rush)
+    more = _bulk(point, dewi, [MONDAY + timedelta(minutes=50), MONDAY + timedelta(minutes=55)])  # ten: over 9
+    assert scan.scan(app.config, MONDAY + timedelta(hours=3)) == {"burst_officer": sorted(rush + more)}
+
+
+def test_one_phone_is_judged_on_its_busy_hour_not_on_its_morning_answer(app, puskesmas):
+    point, _ = puskesmas
+    morning = _bulk(point, None, [MONDAY], client_hash="one-phone")
+    # five within the hour, the first and the last 60 minutes apart: more than four within 60 minutes
+    evening = _bulk(point, None, [MONDAY + timedelta(hours=9, minutes=m) for m in (0, 15, 30, 45, 60)],
+                    client_hash="one-phone")
+    # another phone: three in the morning and four in the evening, never more than four within an hour
+    other = _bulk(point, None, [MONDAY + timedelta(minutes=m) for m in (0, 10, 20, 540, 550, 560, 570)],
+                  client_hash="other-phone")
+    found = scan.scan(app.config, MONDAY + timedelta(hours=12))
+    assert found == {"burst_device": evening} and _clean(morning + other)
 
 
 def test_disdukcapils_monday_queue_is_judged_by_its_own_history(app, dukcapil):
@@ -396,6 +423,174 @@ def test_the_scan_records_what_it_flagged_and_a_second_run_changes_nothing(app, 
     db.session.commit()
     assert jobs.scan_integrity(app.config, MONDAY + timedelta(hours=2)) == "burst_officer: 9 responses flagged"
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "integrity.scan")).one()
-    assert event.user_id is None and event.new == {"burst_officer": burst[1:]} and "3x own baseline" in event.detail
+    assert event.user_id is None and event.new == {"burst_officer": burst[1:]} and event.detail == (
+        "burst_officer: 3x own baseline, floors (new, known after 10 days) {60: (8, 5), 1440: (15, 8)}; "
+        "burst_counter: 3x own baseline, floors (new, known after 10 days) {60: (20, 8), 1440: (60, 15)}; "
+        "burst_device: {'most': 4, 'minutes': 60}; "
+        "identical_comment: {'most': 2, 'minutes': 1440, 'min_chars': 20, 'generic_subjects': 3}; "
+        "beyond_services: {'margin': 1}; not_served; shared_link: {'most': 2}")
     assert _clean([reviewed])
     assert jobs.scan_integrity(app.config, MONDAY + timedelta(hours=2)) == "nothing new flagged"
+
+
+# --- a one-time link opened by many devices before its answer ------------------------------------------------------
+
+def _phone(app, n: int, agent: str = "Mozilla/5.0 (Linux; Android 13; SM-A145F) Chrome/120 Mobile"):
+    client = app.test_client()
+    client.environ_base.update({"REMOTE_ADDR": f"198.51.100.{n}", "HTTP_USER_AGENT": agent})
+    return client
+
+
+def _link(point, officer) -> str:
+    now = app_clock.now_utc()
+    return attribution.mint(point, officer.id, "screen", now, 3600, now.date())[1]
+
+
+def _answer_link(phone, point, plain, answers=(4, 3, 4, 4, 3, 4, 4, 4, 3)) -> int:
+    """Open the link's page on this phone and answer it; returns the HTTP status of the submit."""
+    url = f"/s/{point.code}/v/{plain}"
+    html = phone.get(url).get_data(as_text=True)
+    questions = sorted(set(re.findall(r'name="(q\d+)" value="1"', html)), key=lambda q: int(q[1:]))
+    data = {**form_fields(html), **dict(zip(questions, map(str, answers))), "rt": _aged_token(point, 60)}
+    return phone.post(url, data=data).status_code
+
+
+def test_a_link_photographed_and_opened_on_twenty_phones_is_flagged_and_counts_in_no_score(app, puskesmas):
+    point, dewi = puskesmas
+    plain = _link(point, dewi)
+    crowd = [_phone(app, n) for n in range(1, 21)]
+    for phone in crowd:  # the photo of the counter's QR goes round: every phone opens the page
+        assert phone.get(f"/s/{point.code}/v/{plain}").status_code == 200
+    outcomes = [_answer_link(phone, point, plain, [4] * 9) for phone in crowd]
+    assert outcomes == [303] + [409] * 19  # one answer is stored, as for any link
+    stored = db.session.scalars(select(Response)).one()
+    assert stored.flags == ["shared_link"] and stored.excluded and stored.staff_id == dewi.id
+    # only the first few devices are kept, as keyed hashes: never an address
+    views = db.session.scalars(select(SurveyLinkView)).all()
+    assert len(views) == 3 and all("198.51.100" not in v.client_hash for v in views)
+    assert jobs.scan_integrity(app.config) == "nothing new flagged"  # the scan agrees, and adds nothing
+
+
+def test_a_busy_screen_whose_citizens_open_their_own_link_twice_is_left_alone(app, puskesmas):
+    point, dewi = puskesmas
+    for n in range(1, 21):  # twenty citizens, each scans with a QR reader, then opens the link in Chrome
+        plain = _link(point, dewi)
+        _phone(app, n, "QR Scanner/3.1 (Android 13; WebView)").get(f"/s/{point.code}/v/{plain}")
+        assert _answer_link(_phone(app, n), point, plain) == 303
+    stored = db.session.scalars(select(Response)).all()
+    assert len(stored) == 20 and all(r.flags == [] and not r.excluded for r in stored)
+    assert jobs.scan_integrity(app.config) == "nothing new flagged"
+
+
+def test_the_scan_flags_a_link_more_phones_opened_while_its_answer_was_on_its_way(app, puskesmas):
+    point, dewi = puskesmas
+    plain = _link(point, dewi)
+    assert _answer_link(_phone(app, 1), point, plain) == 303
+    stored = db.session.scalars(select(Response)).one()
+    assert stored.flags == []
+    token = db.session.scalars(select(SurveyToken)).one()
+    db.session.add_all([SurveyLinkView(token_id=token.id, client_hash=f"{n:016x}") for n in (7, 8)])
+    db.session.commit()  # two more phones drew the page between the submit's look and the link's redemption
+    # an answer without a device hash (no address came with it) whose link two devices drew: two devices, no more
+    unknown = _link(point, dewi)
+    assert _answer_link(_phone(app, 2), point, unknown) == 303
+    later = db.session.scalars(select(Response).order_by(Response.id.desc())).first()
+    later.client_hash = None
+    token = db.session.scalars(select(SurveyToken).where(SurveyToken.response_id == later.id)).one()
+    db.session.add(SurveyLinkView(token_id=token.id, client_hash="a" * 16))
+    db.session.commit()
+    assert jobs.scan_integrity(app.config) == "shared_link: 1 responses flagged"
+    assert _flagged([stored.id], "shared_link") and _clean([later.id])
+    db.session.add(SurveyLinkView(token_id=token.id, client_hash="0" * 16))
+    db.session.commit()
+    assert links.shared(app.config, token.id, None)  # now three, the answer's own unknown
+    assert not links.shared(app.config, _token_id(_link(point, dewi)), None)
+
+
+def _token_id(plain: str) -> int:
+    return db.session.scalars(select(SurveyToken.id).where(SurveyToken.token_hash == attribution.token_hash(plain))).one()
+
+
+def test_the_shared_link_rule_can_be_turned_off_and_its_devices_are_forgotten_with_the_others(make_app, puskesmas):
+    point, dewi = puskesmas
+    off = make_app(INTEGRITY_SHARED_LINK=None)
+    plain = _link(point, dewi)
+    for n in range(1, 6):
+        _phone(off, n).get(f"/s/{point.code}/v/{plain}")
+    assert _answer_link(_phone(off, 9), point, plain) == 303
+    assert db.session.scalars(select(Response)).one().flags == []
+    assert db.session.scalars(select(SurveyLinkView)).all() == []
+    on = make_app()
+    links.record_view(on.config, _token_id(_link(point, dewi)), None, app_clock.now_utc())  # no address: nothing
+    assert db.session.scalars(select(SurveyLinkView)).all() == []
+    plain = _link(point, dewi)
+    for n in range(1, 3):
+        _phone(on, n).get(f"/s/{point.code}/v/{plain}")
+    assert len(db.session.scalars(select(SurveyLinkView)).all()) == 2
+    # kept for three days (to the second), then dropped with the answer's own device hash
+    assert jobs.purge(on.config, app_clock.now_utc() + timedelta(days=3)).endswith(
+        "0 device hashes older than 3 days dropped")
+    assert len(db.session.scalars(select(SurveyLinkView)).all()) == 2
+    assert jobs.purge(on.config, app_clock.now_utc() + timedelta(days=3, seconds=1)).endswith(
+        "3 device hashes older than 3 days dropped")
+    assert db.session.scalars(select(SurveyLinkView)).all() == []
+
+
+# --- a burst split by device ---------------------------------------------------------------------------------------
+
+def test_a_rivals_three_phones_make_the_burst_and_the_citizens_served_meanwhile_stay_counted(app, puskesmas):
+    point, dewi = puskesmas
+    _history(point, [dewi], 3)
+    evening = MONDAY + timedelta(hours=9)  # 17:00 WIB
+    rival = [_bulk(point, dewi, [evening + timedelta(minutes=4 * i)], client_hash=f"rival-phone-{i % 3}")[0]
+             for i in range(12)]
+    served = [_bulk(point, dewi, [evening + timedelta(minutes=9 * i + 2)], client_hash=f"citizen-{i}")[0]
+              for i in range(4)]
+    unknown = _bulk(point, dewi, [evening + timedelta(minutes=30)])  # no device hash: a device of its own
+    assert scan.scan(app.config, MONDAY + timedelta(hours=12)) == {"burst_officer": rival}
+    assert _flagged(rival, "burst_officer") and _clean(served + unknown)
+
+
+def test_friends_once_each_from_their_own_phones_flag_the_whole_window_for_review(app, puskesmas):
+    point, dewi = puskesmas
+    _history(point, [dewi], 3)
+    evening = MONDAY + timedelta(hours=9)
+    friends = _bulk(point, dewi, _spread(evening, 12, hours=0.8))
+    for i, response_id in enumerate(friends):
+        db.session.get(Response, response_id).client_hash = f"friend-{i}"
+    db.session.commit()
+    # a device with two answers among them does not make the burst: without it the window is still one
+    twice = _bulk(point, dewi, [evening + timedelta(minutes=5), evening + timedelta(minutes=25)], client_hash="same")
+    found = scan.scan(app.config, MONDAY + timedelta(hours=12))
+    assert found == {"burst_officer": sorted(friends + twice)}
+
+
+def test_stock_wording_written_thrice_for_a_busy_officer_is_not_a_campaign(app, dukcapil):
+    point, officers = dukcapil
+    stock = "Pelayanan cepat dan ramah, terima kasih."
+    rina = [_bulk(point, officers[0], [MONDAY + timedelta(minutes=40 * i)], comment=stock)[0] for i in range(4)]
+    others = [_bulk(point, officer, [MONDAY + timedelta(hours=2)], comment=stock)[0] for officer in officers[1:3]]
+    assert scan.scan(app.config, MONDAY + timedelta(hours=8)) == {} and _clean(rina + others)
+    # the same four about Rina alone, the words found about one colleague only: a campaign
+    copied = "Bu Rina paling cepat dan ramah, pertahankan ya Bu!"
+    campaign = [_bulk(point, officers[0], [MONDAY + timedelta(hours=3, minutes=9 * i)], comment=copied)[0]
+                for i in range(4)]
+    _bulk(point, officers[1], [MONDAY + timedelta(hours=4)], comment=copied)
+    assert scan.scan(app.config, MONDAY + timedelta(hours=8)) == {"identical_comment": campaign}
+
+
+def test_burst_floors_as_a_deployment_may_write_them():
+    """A window's floor as one number (the same with or without history), or without its `known` floor."""
+    plain, = scan.baseline_rules({"INTEGRITY_BURST_OFFICER": {"windows": {"60": 2}}})
+    assert plain.thresholds(scan.History()) == {60: 2}  # no history, no window peak: the floor alone
+    assert plain.thresholds(scan.History(12, {60: 1})) == {60: 3}  # 3 x her busiest hour
+    partial, = scan.baseline_rules({"INTEGRITY_BURST_OFFICER": {"windows": {"60": {"new": 8}}, "known_after_days": 10}})
+    assert partial.thresholds(scan.History(10, {60: 1})) == {60: 8}
+    both, = scan.baseline_rules({"INTEGRITY_BURST_OFFICER": {"windows": {"60": {"new": 8, "known": 5}}}})
+    assert both.thresholds(scan.History(9, {60: 1})) == {60: 8}  # nine active days: not known yet
+    assert both.thresholds(scan.History(10, {60: 1})) == {60: 5}  # the tenth: its history speaks
+    soon, = scan.baseline_rules({"INTEGRITY_BURST_OFFICER": {"windows": {"60": {"new": 8, "known": 5}},
+                                                          "known_after_days": 5}})
+    assert soon.thresholds(scan.History(5, {60: 1})) == {60: 5}
+    twice, = scan.baseline_rules({"INTEGRITY_BURST_OFFICER": {"windows": {"60": 2}, "multiple": 2}})
+    assert twice.thresholds(scan.History(12, {60: 4})) == {60: 8}

@@ -4,7 +4,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from feedback_app.extensions import db
 from feedback_app.models import AuditEvent, Response, Role
@@ -176,3 +176,91 @@ def test_open_flags_in_the_summary_are_the_unreviewed_ones(client, app, flagged_
     period = cycle.ensure("2026-Q3", app.config, datetime(2026, 11, 30, tzinfo=timezone.utc))
     inputs = cycle.summary_inputs(period, app.config, cycle.ensure_formula(app.config).settings)
     assert inputs[person.id]["open_flags"] == 1  # the reviewed one is no longer open, even though excluded
+
+
+# --- one decision on several: the honest answers of a burst ---------------------------------------------------------
+
+@pytest.fixture
+def burst_unit(app):
+    """A burst at one counter in July: two honest answers (4s and 3s) and a rival's one-star answer, all flagged."""
+    point = factories.counter(code="A-01")
+    for answers in ([4] * 9, [3] * 9, [1] * 9):
+        store(point, None, answers, when=JULY, excluded=True)
+    db.session.execute(Response.__table__.update().values(integrity_flags="burst_counter"))
+    db.session.commit()
+    rollups.refresh(app.config["TIMEZONE"], tuple(app.config["OFFICER_ELEMENTS"]))
+    account("kadis", Role.UNIT_HEAD, point.unit)
+    return point, db.session.scalars(select(Response.id).order_by(Response.id)).all()
+
+
+def _bulk(client, code, ids, **form):
+    page = client.get(LIST.format(code=code)).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    return client.post(f"/dashboard/unit/{code}/integrity/bulk?period=2026-Q3",
+                       data={"csrf_token": token, "ids": [str(i) for i in ids], **form})
+
+
+def test_a_reviewer_counts_the_honest_answers_of_a_burst_at_once(client, app, burst_unit):
+    point, (four, three, rival) = burst_unit
+    code = point.unit.code
+    login(client, "kadis")
+    listing = client.get(LIST.format(code=code)).get_data(as_text=True)
+    assert listing.count('name="ids"') == 3 and 'form="bulk"' in listing and "3 respons bertanda" in listing
+    saved = _bulk(client, code, [four, three], decision="count", reason="Warga yang dilayani, dicek di buku antrian")
+    assert saved.status_code == 302
+    page = client.get(UNIT_PAGE.format(code=code)).get_data(as_text=True)
+    assert "IKM <b>87,50</b>" in page and "Responden: <b>2</b>" in page  # (4 + 3) / 2 x 25; the rival's stays out
+    events = _audit("integrity.count")
+    assert [e.target for e in events] == [f"response:{four}", f"response:{three}"]
+    assert all(e.detail == "burst_counter bulk" and e.new["note"] == "Warga yang dilayani, dicek di buku antrian"
+               for e in events)
+    start, end = periods.days_utc(JULY.date().replace(day=1), JULY.date().replace(day=31), "Asia/Jakarta")
+    scope = reports.Scope((point.unit_id,))
+    assert reports.summary(scope, start, end, rollup=rollups.snapshot()) == reports.summary(scope, start, end)
+    left = client.get(LIST.format(code=code)).get_data(as_text=True)
+    assert f'id="r-{rival}"' in left and f'id="r-{four}"' not in left and "1 respons bertanda menunggu tinjauan" in left
+
+
+def test_a_bulk_decision_is_stored_whole_or_not_at_all(client, app, burst_unit):
+    point, (four, three, rival) = burst_unit
+    code = point.unit.code
+    clean = store(point, None, [2] * 9, when=JULY) or db.session.scalar(select(func.max(Response.id)))
+    login(client, "kadis")
+    refused = _bulk(client, code, [four, clean], decision="count", reason="semua jujur")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and f"#{clean}: " in page and "respons ini tidak bertanda integritas" in page
+    assert page.count(" checked>") == 1  # the tick on the listed response is kept (the clean one is not listed)
+    db.session.expire_all()
+    assert db.session.get(Response, four).excluded and _audit("integrity.count") == []
+    event = _audit("integrity.refused")[-1]
+    assert event.target == f"response:{clean}" and event.user_id is not None
+    assert event.new == {"decision": "count", "reason": "semua jujur", "responses": [four, clean]}
+    nothing = _bulk(client, code, [], decision="count", reason="")
+    assert nothing.status_code == 400 and "centang respons yang diputuskan" in nothing.get_data(as_text=True)
+    event = _audit("integrity.refused")[-1]
+    assert (event.target, event.detail) == ("response:bulk", "tick the responses the decision is for")
+    assert event.user_id is not None and event.new == {"decision": "count", "reason": "", "responses": []}
+    no_reason = _bulk(client, code, [four, three], decision="count", reason="")
+    assert no_reason.status_code == 400 and db.session.get(Response, three).excluded
+    assert _bulk(client, code, ["abc"], decision="count", reason="x").status_code == 400
+    too_many = _bulk(client, code, list(range(1, 53)), decision="count", reason="x")
+    assert _bulk(client, code, list(range(1, 51)), decision="count", reason="x").status_code == 404  # 50: not too many
+    assert too_many.status_code == 400 and "paling banyak 50 respons" in too_many.get_data(as_text=True)
+    event = _audit("integrity.refused")[-1]
+    assert (event.target, event.detail) == ("response:bulk", "decide at most 50 responses at once")
+    assert event.user_id is not None and event.new["responses"] == list(range(1, 52))
+
+
+def test_a_bulk_decision_reaches_no_response_of_another_unit(client, app, burst_unit):
+    point, (four, _, _) = burst_unit
+    elsewhere = factories.counter(code="B-01", unit_name="Dinas Lain")
+    store(elsewhere, None, [1] * 9, when=JULY, excluded=True)
+    theirs = db.session.scalar(select(func.max(Response.id)))
+    login(client, "kadis")
+    page = client.get(UNIT_PAGE.format(code=point.unit.code)).get_data(as_text=True)
+    assert 'Tinjauan integritas <span class="count open" aria-hidden="true">3</span>' in page  # its own three only
+    assert _bulk(client, point.unit.code, [four, theirs], decision="count", reason="x").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Response, four).excluded and db.session.get(Response, theirs).excluded
+    event = _audit("access.denied")[-1]
+    assert (event.target, event.detail) == (f"response:{theirs}", "integrity review (bulk)") and event.user_id

@@ -1,5 +1,5 @@
 """All models, importable from one place (Alembic needs them loaded)."""
-from .attribution import CounterDevice, ServiceDelivered, SurveyToken
+from .attribution import CounterDevice, ServiceDelivered, SurveyLinkView, SurveyToken
 from .base import Base, utcnow
 from .jobs import JobLatch, JobRun, OutboxMessage, SchedulerLease
 from .performance import (
@@ -20,4 +20,4 @@ __all__ = [
     "SchedulerLease",
     "ServicePoint", "ServiceType", "Staff", "Unit", "User", "Verification", "service_point_service_types", "utcnow",
 ]
-__all__ += ["CounterDevice", "ServiceDelivered", "SurveyToken"]  # verified attribution (issue 11)
+__all__ += ["CounterDevice", "ServiceDelivered", "SurveyLinkView", "SurveyToken"]  # verified attribution (issue 11)

@@ -55,6 +55,19 @@ class SurveyToken(Base):
     service_point: Mapped[ServicePoint] = relationship()
 
 
+class SurveyLinkView(Base):
+    """A device that drew a one-time link's survey page before the link was used: the link's shared_link evidence
+    (services/integrity/links). Only the device's daily-rotating keyed hash is kept, and only for
+    INTEGRITY_DEVICE_HASH_DAYS (the daily purge); at most a few per link."""
+
+    __tablename__ = "survey_link_views"
+
+    token_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("survey_tokens.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    client_hash: Mapped[str] = mapped_column(String(16), primary_key=True)
+    viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ServiceDelivered(Base):
     """One citizen served by one officer at one counter on one local day: a minted token (screen "next citizen",
     kiosk session, queue ticket) or an imported queue ticket. The denominator of the response rate."""

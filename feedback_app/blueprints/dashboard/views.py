@@ -5,6 +5,7 @@ from dataclasses import replace
 
 from flask import abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -232,6 +233,28 @@ def integrity_review(kind: str, code: str, response_id: int):
     except flags.ReviewRefused as refused:
         return integrity_list(kind, code, (response_id, say(refused)), {response_id: values})
     flash(_("Response %(id)d: decision saved", id=response_id), "info")
+    return redirect(url_for(".integrity_list", kind=kind, code=code, period=request.args.get("period"),
+                            all=request.args.get("all") or None, page=request.args.get("page") or None))
+
+
+@bp.post("/<kind>/<code>/integrity/bulk")
+@login_required
+def integrity_bulk(kind: str, code: str):
+    """One decision on the responses a reviewer ticked (e.g. the honest answers of a burst): all stored or none."""
+    _scope_of(kind, code)
+    ids = [parsing.identifier(raw, parsing.ID_MAX) for raw in request.form.getlist("ids")[:flags.BULK_MAX + 1]]
+    if None in ids:
+        abort(400)
+    values = {"decision": request.form.get("decision", ""), "reason": request.form.get("reason", "")[:2000],
+              "ids": ids}
+    try:
+        decided = flags.review_many(current_user._get_current_object(), ids, values["decision"], values["reason"],
+                                    accounts.visible_unit_ids(current_user), current_app.config["TIMEZONE"])
+    except flags.NotInScope:
+        abort(404)
+    except flags.ReviewRefused as refused:
+        return integrity_list(kind, code, (refused.response_id, say(refused)), {"bulk": values})
+    flash(ngettext("%(num)d response: decision saved", "%(num)d responses: decision saved", len(decided)), "info")
     return redirect(url_for(".integrity_list", kind=kind, code=code, period=request.args.get("period"),
                             all=request.args.get("all") or None, page=request.args.get("page") or None))
 

@@ -1,6 +1,7 @@
 """Routes of the public blueprint: thin wrappers around services.survey and services.qr."""
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from datetime import timedelta
 
@@ -13,7 +14,7 @@ from ...extensions import csrf, db, limiter
 from ...models import Unit
 from ...security import cross_site
 from ...services import clock, parsing, periods
-from ...services.integrity import on_submit
+from ...services.integrity import links, on_submit
 from ...services.reporting import dashboards
 from ...services.survey import attribution, counters, qr, responses, survey
 from .. import say
@@ -177,10 +178,13 @@ def _token_refused(context, error: attribution.TokenRefused) -> Response:
 def verified_survey(code: str, survey_token: str):
     """The survey behind a one-time link (counter screen, kiosk, queue ticket): the officer comes from the link."""
     context = _context(code)
+    now = clock.now_utc()
     try:
-        token = attribution.check(survey_token, context.service_point_id, clock.now_utc())
+        token = attribution.check(survey_token, context.service_point_id, now)
     except attribution.TokenRefused as error:
         return _token_refused(context, error)
+    links.record_view(current_app.config, token.id, _device_hash(clock.to_local(now, current_app.config["TIMEZONE"])),
+                      now)
     return _render_survey(context, context.questionnaire, verified=token,
                           action=url_for(".verified_submit", code=context.code, survey_token=survey_token))
 
@@ -205,8 +209,12 @@ def verified_submit(code: str, survey_token: str):
     page, checked = _check_submit(context, set(), verified=token, action=action, kiosk=token.source == "kiosk")
     if page is not None:
         return page
+    device = _device_hash(local)
+    submission = checked.submission
+    if shared := links.submit_flags(cfg, token.id, device):  # the link's page drawn by many devices before this
+        submission = dataclasses.replace(submission, flags=(*submission.flags, *shared))
     try:
-        responses.store_verified(checked.submission, context, survey_token, now, _device_hash(local))
+        responses.store_verified(submission, context, survey_token, now, device)
     except attribution.TokenRefused as error:
         return _token_refused(context, error)
     if token.source == "kiosk":

@@ -31,7 +31,9 @@ REVIEWERS = (Role.ADMIN, Role.HR, Role.UNIT_HEAD)  # who decides on flagged resp
 
 
 class ReviewRefused(Refusal):
-    """A review that was not stored; the message says why."""
+    """A review that was not stored; the message says why (and `response_id` which response, in a bulk one)."""
+
+    response_id: int | None = None
 
 
 class NotInScope(LookupError):
@@ -101,6 +103,44 @@ def _snapshot(response: Response) -> dict:
             "note": response.review_note}
 
 
+def _in_scope(actor: User, response: Response | None, visible_unit_ids: set[int] | None) -> bool:
+    return (response is not None and actor.role in REVIEWERS
+            and (visible_unit_ids is None or response.unit_id in visible_unit_ids))
+
+
+def _refusal(actor: User, response: Response, decision: str, reason: str, tz_name: str) -> Refusal | None:
+    """Why this decision on this response cannot be stored, or None."""
+    if not response.flags:
+        return ReviewRefused(N_("this response has no integrity flag to review"))
+    if actor.staff_id is not None and response.staff_id == actor.staff_id:
+        return ReviewRefused(N_("a response about yourself is reviewed by someone else"))
+    if decision not in DECISIONS:
+        return ReviewRefused(N_("choose whether the response counts or stays excluded"))
+    if not reason:
+        return ReviewRefused(N_("give the reason for the decision"))
+    if len(reason) > REASON_MAX:
+        return ReviewRefused(N_("the reason may hold at most %(most)d characters"), most=REASON_MAX)
+    day = to_local(response.submitted_at, tz_name).date()
+    closed = db.session.scalars(select(PerformancePeriod.token).where(
+        PerformancePeriod.state == "closed", PerformancePeriod.first <= day, PerformancePeriod.last >= day)).all()
+    if closed:
+        return ReviewRefused(N_("%(period)s is closed and its summaries are frozen; HR must reopen it first"),
+                             period=", ".join(sorted(closed)))
+    return None
+
+
+def _decide(actor: User, response: Response, decision: str, reason: str, detail: str = "") -> bool:
+    """Store a checked decision (audited, not committed); whether the response's counting changed."""
+    before = _snapshot(response)
+    changed = response.excluded != (decision == "exclude")
+    response.excluded = decision == "exclude"
+    response.reviewed_at, response.reviewed_by_id, response.review_note = now_utc(), actor.id, reason
+    audit.record("integrity.count" if decision == "count" else "integrity.exclude", actor,
+                 f"response:{response.id}", before, _snapshot(response),
+                 detail=" ".join([*response.flags, *([detail] if detail else [])]), commit=False)
+    return changed
+
+
 def review(actor: User, response_id: int, decision: str, reason: str, visible_unit_ids: set[int] | None,
            tz_name: str) -> Response:
     """Decide a flagged response: 'count' it in the scores or 'exclude' it, with a reason. A decision can be
@@ -110,40 +150,54 @@ def review(actor: User, response_id: int, decision: str, reason: str, visible_un
     in the same transaction."""
     target = f"response:{response_id}"
     response = db.session.scalar(select(Response).where(Response.id == response_id).with_for_update())
-    if (response is None or actor.role not in REVIEWERS
-            or (visible_unit_ids is not None and response.unit_id not in visible_unit_ids)):
+    if not _in_scope(actor, response, visible_unit_ids):
         audit.record("access.denied", actor, target, detail="integrity review")
         raise NotInScope(target)
-    attempted = {"decision": decision, "reason": (reason or "")[:REASON_MAX]}
-
-    def refuse(message: str, **params):
-        audit.refuse("integrity.refused", actor, target, ReviewRefused(message, **params), attempted)
-
-    reason = (reason or "").strip()
-    if not response.flags:
-        refuse(N_("this response has no integrity flag to review"))
-    if actor.staff_id is not None and response.staff_id == actor.staff_id:
-        refuse(N_("a response about yourself is reviewed by someone else"))
-    if decision not in DECISIONS:
-        refuse(N_("choose whether the response counts or stays excluded"))
-    if not reason:
-        refuse(N_("give the reason for the decision"))
-    if len(reason) > REASON_MAX:
-        refuse(N_("the reason may hold at most %(most)d characters"), most=REASON_MAX)
-    day = to_local(response.submitted_at, tz_name).date()
-    closed = db.session.scalars(select(PerformancePeriod.token).where(
-        PerformancePeriod.state == "closed", PerformancePeriod.first <= day, PerformancePeriod.last >= day)).all()
-    if closed:
-        refuse(N_("%(period)s is closed and its summaries are frozen; HR must reopen it first"),
-               period=", ".join(sorted(closed)))
-    before = _snapshot(response)
-    changed = response.excluded != (decision == "exclude")
-    response.excluded = decision == "exclude"
-    response.reviewed_at, response.reviewed_by_id, response.review_note = now_utc(), actor.id, reason
-    audit.record("integrity.count" if decision == "count" else "integrity.exclude", actor, target, before,
-                 _snapshot(response), detail=" ".join(response.flags), commit=False)
+    reason_given = (reason or "").strip()
+    refusal = _refusal(actor, response, decision, reason_given, tz_name)
+    if refusal is not None:
+        audit.refuse("integrity.refused", actor, target, refusal,
+                     {"decision": decision, "reason": (reason or "")[:REASON_MAX]})
+    changed = _decide(actor, response, decision, reason_given)
     db.session.flush()
     if changed:
         rollups.recompute_for([response.id])
     db.session.commit()
     return response
+
+
+BULK_MAX = 50  # one page of the review list
+
+
+def review_many(actor: User, response_ids: list[int], decision: str, reason: str,
+                visible_unit_ids: set[int] | None, tz_name: str) -> list[Response]:
+    """One decision, with one reason, on several flagged responses the reviewer ticked (e.g. the honest answers
+    of a burst, counted after reading them): each checked as review() checks one, and all stored or none (the
+    first refusal says which response and why, and is audited). One audit row per response, marked `bulk`; the
+    rollups of their days follow in the same transaction."""
+    ids = sorted(set(response_ids))
+    attempted = {"decision": decision, "reason": (reason or "")[:REASON_MAX], "responses": ids[:BULK_MAX + 1]}
+    if not ids:
+        audit.refuse("integrity.refused", actor, "response:bulk",
+                     ReviewRefused(N_("tick the responses the decision is for")), attempted)
+    if len(ids) > BULK_MAX:
+        audit.refuse("integrity.refused", actor, "response:bulk",
+                     ReviewRefused(N_("decide at most %(most)d responses at once"), most=BULK_MAX), attempted)
+    found = {r.id: r for r in db.session.scalars(select(Response).where(Response.id.in_(ids)).with_for_update())}
+    for response_id in ids:
+        if not _in_scope(actor, found.get(response_id), visible_unit_ids):
+            audit.record("access.denied", actor, f"response:{response_id}", detail="integrity review (bulk)")
+            raise NotInScope(f"response:{response_id}")
+    reason_given = (reason or "").strip()
+    for response_id in ids:
+        refusal = _refusal(actor, found[response_id], decision, reason_given, tz_name)
+        if refusal is not None:
+            refusal.response_id = response_id  # which of them the page shows the reason at
+            audit.refuse("integrity.refused", actor, f"response:{response_id}", refusal, attempted)
+    changed = [response_id for response_id in ids
+               if _decide(actor, found[response_id], decision, reason_given, detail="bulk")]
+    db.session.flush()
+    if changed:
+        rollups.recompute_for(changed)
+    db.session.commit()
+    return [found[response_id] for response_id in ids]

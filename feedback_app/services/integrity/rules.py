@@ -5,7 +5,9 @@ from __future__ import annotations
 
 # raised on submit
 # staff_ignored: a one-time link's form carried a staff field (services/survey/responses): ignored, the link names the officer
-ON_SUBMIT = ("too_fast", "straightline_fast", "honeypot", "bad_token", "stale_form", "staff_ignored")
+# shared_link: a one-time link's page drawn by more devices than INTEGRITY_SHARED_LINK allows before its answer
+# (services/integrity/links; the scan looks again for a device that drew it while the answer was on its way)
+ON_SUBMIT = ("too_fast", "straightline_fast", "honeypot", "bad_token", "stale_form", "staff_ignored", "shared_link")
 # raised by the scheduled scan
 SCANNED = ("burst_officer", "burst_counter", "burst_device", "identical_comment", "beyond_services", "not_served")
 # raised by earlier versions and still found on stored responses (outside_hours: no longer raised, see README)

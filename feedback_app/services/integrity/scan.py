@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import median
@@ -17,20 +17,41 @@ from ...models import DutyShift, Response, Verification
 from .. import audit
 from ..clock import now_utc, to_local
 from ..reporting import rollups
-from . import delivered, rules
+from . import delivered, links, rules
 
 DAY_MINUTES = 1440
 
 
-def _bursts(times: list[datetime], most: int, minutes: int) -> set[int]:
-    """Positions (in `times`, sorted) of every response inside a window of `minutes` that holds more than `most`."""
-    found: set[int] = set()
+def _windows(times: list[datetime], most: int, minutes: int) -> list[tuple[int, int]]:
+    """(first, last) positions in `times` (sorted) of each window of `minutes`, ending at a response, that holds
+    more than `most`."""
+    found: list[tuple[int, int]] = []
     width, first = timedelta(minutes=minutes), 0
     for last, when in enumerate(times):
         while when - times[first] > width:
             first += 1
         if last - first + 1 > most:
-            found.update(range(first, last + 1))
+            found.append((first, last))
+    return found
+
+
+def _bursts(times: list[datetime], most: int, minutes: int) -> set[int]:
+    """Positions (in `times`, sorted) of every response inside a window of `minutes` that holds more than `most`."""
+    return {i for first, last in _windows(times, most, minutes) for i in range(first, last + 1)}
+
+
+def _burst_makers(members: list, most: int, minutes: int) -> set[int]:
+    """Positions (in `members`, sorted by time) of the responses that make a burst. In a window holding more than
+    `most`, the devices that answered more than once in it make the burst when the window, without their answers,
+    holds no more than `most`: only theirs are flagged, and the citizens served meanwhile, once each, are left
+    alone. Otherwise (many devices once each, as friends sent a photo of the poster) every answer in the window is,
+    for a reviewer to sort out. A response without a device hash counts as a device of its own."""
+    found: set[int] = set()
+    for first, last in _windows([m.submitted_at for m in members], most, minutes):
+        inside = range(first, last + 1)
+        answers = Counter(members[i].client_hash for i in inside if members[i].client_hash)
+        repeated = {i for i in inside if answers[members[i].client_hash] > 1}
+        found.update(repeated if len(inside) - len(repeated) <= most else inside)
     return found
 
 
@@ -144,9 +165,8 @@ def _baseline_bursts(rule: BaselineBurst, scope: Scope, baseline_days: int) -> s
     base = baselines(rule, set(groups), scope.since - timedelta(days=baseline_days), scope.since, scope.tz)
     found = set()
     for key, members in groups.items():
-        times = [m.submitted_at for m in members]
         for minutes, most in rule.thresholds(base.get(key, History())).items():
-            found.update(members[i].id for i in _bursts(times, most, minutes))
+            found.update(members[i].id for i in _burst_makers(members, most, minutes))
     return found
 
 
@@ -179,14 +199,21 @@ def normalised(comment: str | None) -> str:
 
 def _identical_comments(conf: dict, scope: Scope) -> set[int]:
     """More than `most` responses about one officer (or, unattributed, at one counter) within `minutes` with the
-    same comment of at least `min_chars`: the copied text of a campaign for or against someone. Stock praise
-    spread over a unit's many officers is left alone."""
-    shortest = int(conf.get("min_chars", 20))
+    same comment of at least `min_chars`: the copied text of a campaign for or against someone. Stock wording is
+    left alone: a text that the responses read also carry about `generic_subjects` or more officers or counters
+    ("Pelayanan cepat dan ramah, terima kasih.") is how citizens write, not a campaign about one of them."""
+    shortest, generic = int(conf.get("min_chars", 20)), int(conf.get("generic_subjects", 3))
+
+    def about(row):
+        return ("officer", row.staff_id) if row.staff_id is not None else ("counter", row.service_point_id)
+
+    subjects: dict[str, set] = defaultdict(set)
+    for row in scope.rows:
+        subjects[normalised(row.comment)].add(about(row))
 
     def key(row):
         text = normalised(row.comment)
-        about = ("officer", row.staff_id) if row.staff_id is not None else ("counter", row.service_point_id)
-        return (about, text) if len(text) >= shortest else None
+        return (about(row), text) if len(text) >= shortest and len(subjects[text]) < generic else None
     return _grouped_bursts(scope, key, int(conf["most"]), int(conf["minutes"]))
 
 
@@ -264,6 +291,8 @@ def detect(cfg, now: datetime) -> dict[str, set[int]]:
         found["beyond_services"] = _beyond_services(conf, scope, count)
     if rules.setting(cfg, "INTEGRITY_NOT_SERVED") is not None:
         found["not_served"] = _not_served(scope, count)
+    if links.most_devices(cfg) is not None:
+        found[links.FLAG] = links.shared_answers(cfg, since, now)
     open_rows = {r.id: r for r in rows if r.reviewed_at is None}
     return {flag: {i for i in ids if i in open_rows and flag not in open_rows[i].integrity_flags.split()}
             for flag, ids in found.items()}
@@ -295,7 +324,8 @@ def describe(cfg) -> str:
     parts = [f"{r.flag}: {r.multiple:g}x own baseline, floors (new, known after {r.known_after} days) {r.windows}"
              for r in baseline_rules(cfg)]
     for flag, key in (("burst_device", "INTEGRITY_BURST_DEVICE"), ("identical_comment", "INTEGRITY_IDENTICAL_COMMENTS"),
-                      ("beyond_services", "INTEGRITY_BEYOND_SERVICES"), ("not_served", "INTEGRITY_NOT_SERVED")):
+                      ("beyond_services", "INTEGRITY_BEYOND_SERVICES"), ("not_served", "INTEGRITY_NOT_SERVED"),
+                      (links.FLAG, "INTEGRITY_SHARED_LINK")):
         conf = rules.setting(cfg, key)
         if conf is not None:
             parts.append(f"{flag}: {conf}" if conf else flag)
@@ -303,9 +333,11 @@ def describe(cfg) -> str:
 
 
 def drop_device_hashes(days: int, now: datetime | None = None) -> int:
-    """Forget the device hash of responses older than `days` (the daily purge); returns how many."""
+    """Forget the device hash of responses older than `days`, and the devices that drew one-time links before then
+    (the daily purge); returns how many hashes (responses' and links' together)."""
     cutoff = (now or now_utc()) - timedelta(days=days)
     result = db.session.execute(update(Response).where(Response.client_hash.is_not(None),
                                                        Response.submitted_at < cutoff).values(client_hash=None))
+    dropped = result.rowcount + links.drop_views(cutoff)
     db.session.commit()
-    return result.rowcount or 0
+    return dropped
