@@ -1,7 +1,7 @@
 """survey link views: the devices that drew a one-time link's page before it was used (shared_link)
 
 Revision ID: e5b2c7d41f08
-Revises: d13a5e1ea5e0
+Revises: e5a1c0d2b7f3
 Create Date: 2026-12-03 11:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e5b2c7d41f08'
-down_revision = 'd13a5e1ea5e0'
+down_revision = 'e5a1c0d2b7f3'
 branch_labels = None
 depends_on = None
 
