@@ -46,6 +46,10 @@ class Defaults:
     # The regency this instance serves: its name is printed on posters; its time zone decides duty hours.
     REGION_NAME = "Kabupaten Batanghari"
     TIMEZONE = "Asia/Jakarta"
+    # The official documents: the place written over the signature, and the unit whose head signs the award list.
+    REPORT_PLACE = "Muara Bulian"
+    CERTIFICATE_SIGNER_UNIT = "BKPSDM"
+    BRANDING_FOLDER = ""  # the uploaded crest and logos; empty: branding/ in the instance folder
 
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
@@ -56,7 +60,8 @@ class Defaults:
     # for the citizen's form (nine answers, a profile and a 2,000-character comment fit in 16 KB even in percent-
     # encoded non-Latin script). A route that takes a file upload gets its own larger entry. More is a 413 page.
     MAX_CONTENT_LENGTH = 256 * 1024
-    REQUEST_SIZE_LIMITS = {"public.submit": 32 * 1024, "public.verified_submit": 32 * 1024}
+    REQUEST_SIZE_LIMITS = {"public.submit": 32 * 1024, "public.verified_submit": 32 * 1024,
+                           "admin.branding": 2 * 1024 * 1024 + 64 * 1024}  # a crest or logo of up to 2 MB
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # True (with REMEMBER_COOKIE_SECURE) whenever PUBLIC_BASE_URL is https

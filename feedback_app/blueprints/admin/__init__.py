@@ -6,5 +6,5 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__)
 
 from . import (  # noqa: E402,F401  (routes register on import; one module per page family)
-    access, accounts, configuration, formulas, home, organisation, posters, questionnaires, rosters,
+    access, accounts, branding, configuration, formulas, home, organisation, posters, questionnaires, rosters,
 )

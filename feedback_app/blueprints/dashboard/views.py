@@ -307,7 +307,9 @@ def report(code: str):
     policy = _policy()
     from ...services.reporting import documents  # reportlab loads with the first report, not at start
 
-    pdf = documents.report_pdf(documents.gather(found, period, policy, current_app.config["REGION_NAME"]))
+    signing = documents.signing(current_app.config, current_app.instance_path, found)
+    pdf = documents.report_pdf(documents.gather(found, period, policy, current_app.config["REGION_NAME"],
+                                                signing["place"], signing["logo"]))
     return download(pdf, f"laporan-skm-{found.code.lower()}-{period.token}.pdf", inline=True)
 
 
