@@ -255,7 +255,7 @@ def report_pdf(data: ReportInput) -> bytes:
                 f"{describe(strongest)}."), P("4.2 Rencana Tindak Lanjut", "section")]
     if data.plan and data.plan.items:
         story.append(_table(
-            [["No", "Prioritas unsur", "Program/kegiatan", "Waktu", "Penanggung jawab", "Perkembangan"]] +
+            [["No", "Prioritas\nunsur", "Program/kegiatan", "Waktu", "Penanggung jawab", "Perkembangan"]] +
             [[str(i.position), i.element_code, P(i.programme, "small"), f"TW {ROMAN[i.quarter - 1]}",
               P(i.responsible, "small"), P(i.progress or "-", "small")] for i in data.plan.items],
             [10 * mm, 20 * mm, 50 * mm, 15 * mm, 35 * mm, 35 * mm]))

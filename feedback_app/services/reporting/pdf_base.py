@@ -79,6 +79,7 @@ class OfficialDoc(BaseDocTemplate):
     for every chapter and section (the reader's bookmarks; reportlab writes no structure tree)."""
 
     heading_styles = ("Chapter", "Section")
+    contents_title = "DAFTAR ISI"  # in the outline, not in the contents list itself
 
     def __init__(self, buffer, meta: Metadata, tz_name: str, margins: dict, numbered: bool = True):
         self.meta, self.local_created, self.numbered = meta, meta.created.astimezone(clock.zone(tz_name)), numbered
@@ -106,8 +107,8 @@ class OfficialDoc(BaseDocTemplate):
             key = f"h{self._outline_keys}"
             self.canv.bookmarkPage(key)
             self.canv.addOutlineEntry(text, key, level=level, closed=level > 0)
-            # the contents list is markup too: the heading's text goes back in escaped
-            self.notify("TOCEntry", (level, pdftext.escape(text), self.page))
+            if text != self.contents_title:  # the contents list is markup too: the text goes back in escaped
+                self.notify("TOCEntry", (level, pdftext.escape(text), self.page))
 
     def handle_documentBegin(self):
         self._outline_keys = 0  # every pass of multiBuild names its bookmarks alike
@@ -133,17 +134,19 @@ class _ContentsLine(Flowable):
         canvas, y = self.canv, self.size * 0.4
         canvas.setFont(self.font, self.size)
         canvas.drawString(self.indent, y, self.text)
-        canvas.drawRightString(self.width, y, self.page)
         start = self.indent + stringWidth(self.text, self.font, self.size) + self.PITCH
         stop = self.width - stringWidth("000", self.font, self.size) - self.PITCH
-        canvas.setFont("Helvetica", self.size)
-        x = (int(start / self.PITCH) + 1) * self.PITCH  # on the page-wide grid, whatever the text's length
-        dots = []
-        while x <= stop:
-            dots.append(x)
-            x += self.PITCH
-        for x in dots:
-            canvas.drawCentredString(x, y, ".")
+        first = (int(start / self.PITCH) + 1) * self.PITCH  # on the page-wide grid, whatever the text's length
+        count = max(0, int((stop - first) / self.PITCH) + 1)
+        if count:  # one run of dots, spaced to the pitch (one string: it reads back as "......")
+            dot = stringWidth(".", "Helvetica", self.size)
+            leader = canvas.beginText(first - dot / 2, y)
+            leader.setFont("Helvetica", self.size)
+            leader.setCharSpace(self.PITCH - dot)
+            leader.textOut("." * count)
+            canvas.drawText(leader)
+        canvas.setFont(self.font, self.size)
+        canvas.drawRightString(self.width, y, self.page)
 
 
 class Contents(TableOfContents):

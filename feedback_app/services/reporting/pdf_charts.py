@@ -26,10 +26,10 @@ def elements_chart(rows, width: float) -> Drawing:
     bar_height = 16
     label_width = min(0.45 * width, max((_text_width(f"{r.code} {r.name}") for r in rows), default=60) + 6)
     plot_width = width - label_width - 34
-    height = bar_height * max(len(rows), 1) + 36
+    height = bar_height * max(len(rows), 1) + 46
     drawing = Drawing(width, height)
     chart = HorizontalBarChart()
-    chart.x, chart.y, chart.width, chart.height = label_width, 26, plot_width, height - 30
+    chart.x, chart.y, chart.width, chart.height = label_width, 26, plot_width, height - 40
     chart.data = [[_float(r.value) for r in reversed(rows)] or [0]]
     chart.categoryAxis.categoryNames = [f"{r.code} {r.name}" for r in reversed(rows)] or [""]
     chart.categoryAxis.labels.fontName, chart.categoryAxis.labels.fontSize = LABEL_FONT, LABEL_SIZE
@@ -44,11 +44,15 @@ def elements_chart(rows, width: float) -> Drawing:
     chart.barLabels.boxAnchor, chart.barLabels.dx = "w", 3
     drawing.add(chart, name="elements")
     scale = plot_width / 75
+    legend = []
     for lowest, letter, _label in GRADES[:-1]:  # the D floor (25) is the axis itself
         x = label_width + (float(lowest) - 25) * scale
-        drawing.add(Line(x, 26, x, height - 4, strokeColor=GRID, strokeWidth=0.6, strokeDashArray=[2, 2]))
-        drawing.add(String(x, 4, f"{letter} \u2265 {number(lowest)}", fontName=LABEL_FONT, fontSize=7,
-                           textAnchor="middle", fillColor=colors.HexColor("#4a5568")))
+        drawing.add(Line(x, 26, x, height - 12, strokeColor=GRID, strokeWidth=0.6, strokeDashArray=[2, 2]))
+        drawing.add(String(x, height - 9, letter, fontName="Helvetica-Bold", fontSize=7, textAnchor="middle",
+                           fillColor=colors.HexColor("#4a5568")))
+        legend.append(f"{letter} \u2265 {number(lowest)}")
+    drawing.add(String(label_width + plot_width / 2, 2, "Batas mutu: " + "   ".join(reversed(legend)),
+                       fontName=LABEL_FONT, fontSize=7, textAnchor="middle", fillColor=colors.HexColor("#4a5568")))
     return drawing
 
 
@@ -61,10 +65,10 @@ def trend_chart(rows, width: float) -> Drawing:
     margin = max(1.0, (high - low) * 0.25)
     axis_low, axis_high = max(0.0, int(low - margin)), min(100.0, int(high + margin) + 1)
     step = max(1, round((axis_high - axis_low) / 5))
-    height = 150
+    height = 160
     drawing = Drawing(width, height)
     chart = HorizontalLineChart()
-    chart.x, chart.y, chart.width, chart.height = 36, 30, width - 50, height - 44
+    chart.x, chart.y, chart.width, chart.height = 36, 30, width - 50, height - 50
     chart.data = [[v if v is not None else None for v in values] or [0]]
     chart.categoryAxis.categoryNames = [r.label for r in rows] or [""]
     chart.categoryAxis.labels.fontName, chart.categoryAxis.labels.fontSize = LABEL_FONT, 7
@@ -78,10 +82,13 @@ def trend_chart(rows, width: float) -> Drawing:
     from reportlab.graphics.widgets.markers import makeMarker
 
     chart.lines[0].symbol = makeMarker("FilledCircle", size=4, fillColor=BAR)
-    chart.lineLabelFormat, chart.lineLabelArray = "values", [[number(r.ikm) if r.ikm is not None else "" for r in rows]
-                                                             or [""]]
-    chart.lineLabels.fontName, chart.lineLabels.fontSize, chart.lineLabels.dy = LABEL_FONT, LABEL_SIZE, 7
     drawing.add(chart, name="trend")
+    pitch = chart.width / max(len(rows), 1)
+    for i, row in enumerate(rows):  # each point's value over it (reportlab's own labels skip past a gap)
+        if row.ikm is not None:
+            y = chart.y + (float(row.ikm) - axis_low) / (axis_high - axis_low) * chart.height
+            drawing.add(String(chart.x + (i + 0.5) * pitch, y + 6, number(row.ikm), fontName="Helvetica-Bold",
+                               fontSize=LABEL_SIZE, textAnchor="middle", fillColor=colors.black))
     return drawing
 
 
