@@ -284,6 +284,7 @@ def report_pdf(data: ReportInput) -> bytes:
         story.append(P(f"{q.position}. {q.text_id} ({' / '.join(q.labels_id)})", "small"))
     heading = P("Lampiran 2. Nilai Unsur per Responden", "section")
     story += [PageBreak(), heading]
+    front = len(story)  # every heading is above this line; the matrix below it only adds pages
     codes = [f"U{i}" for i in range(1, 10)]
     totals = [sum(row[1 + i] or 0 for row in data.matrix) for i in range(9)]
     counts = [sum(1 for row in data.matrix if row[1 + i] is not None) for i in range(9)]
@@ -319,7 +320,11 @@ def report_pdf(data: ReportInput) -> bytes:
     meta = Metadata(f"Laporan Survei Kepuasan Masyarakat {data.unit_name} {period.label}", data.unit_name,
                     f"Laporan SKM (PermenPANRB 14/2017), {data.region}, {period.label}", data.printed,
                     ("Survei Kepuasan Masyarakat", "IKM", data.region))
-    OfficialDoc(buffer, meta, data.tz_name, MARGINS).multiBuild(story)
+    # The contents need the headings' pages, which reportlab learns by laying the document out twice. All headings
+    # come before the respondent matrix (thousands of pages for a busy year), so the first layout is of the part
+    # above it only; the whole document is then laid out once, its contents already known.
+    OfficialDoc(io.BytesIO(), meta, data.tz_name, MARGINS).multiBuild(story[:front])
+    OfficialDoc(buffer, meta, data.tz_name, MARGINS).build(story)
     return buffer.getvalue()
 
 
