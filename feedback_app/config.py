@@ -50,6 +50,10 @@ class Defaults:
     REPORT_PLACE = "Muara Bulian"
     CERTIFICATE_SIGNER_UNIT = "BKPSDM"
     BRANDING_FOLDER = ""  # the uploaded crest and logos; empty: branding/ in the instance folder
+    # A report of more counted responses than this is built in the background (a progress page, then the file),
+    # kept in REPORT_FOLDER (empty: reports/ in the instance folder) for good once its period has ended.
+    REPORT_BACKGROUND_RESPONSES = 30000
+    REPORT_FOLDER = ""
 
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"

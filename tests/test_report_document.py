@@ -213,3 +213,30 @@ def test_the_award_list_is_signed_by_the_head_of_bkpsdm_with_metadata(branded, a
             in text)
     assert reader.metadata.title == "Daftar Penerima Penghargaan Triwulan III 2026"
     assert reader.metadata.creation_date == TEST_NOW
+
+
+def test_a_large_report_is_built_in_the_background_with_a_progress_page_and_kept(app, make_app, tmp_path):
+    import time
+
+    browser = make_app(REPORT_BACKGROUND_RESPONSES=2, REPORT_FOLDER=str(tmp_path / "reports")).test_client()
+    unit, head = _unit_with_head(browser)  # three responses in 2026-Q3: more than 2
+    started = browser.get(f"/dashboard/unit/{unit.code}/report.pdf?period=2026-Q3")
+    assert started.status_code == 303 and started.location.endswith("/report?period=2026-Q3")
+    for _ in range(600):  # the build runs in a thread; the page says where it stands
+        page = browser.get(started.location)
+        if "Laporan sudah siap" in page.get_data(as_text=True):
+            break
+        assert page.status_code == 200 and page.headers.get("Refresh") == "5"
+        assert "Laporan sedang disusun" in page.get_data(as_text=True)
+        time.sleep(0.1)
+    html = page.get_data(as_text=True)
+    assert "Laporan sudah siap" in html and "/report.pdf?period=2026-Q3\">Unduh laporan (PDF)" in html
+    kept = list((tmp_path / "reports").glob("*.pdf"))
+    assert len(kept) == 1 and kept[0].name.endswith("-2026-q3-3.pdf")  # the period has ended: kept
+    served = browser.get(f"/dashboard/unit/{unit.code}/report.pdf?period=2026-Q3")
+    assert served.status_code == 200 and served.data == kept[0].read_bytes()
+    _, text = text_of(served.data)
+    assert f"NIP. {format_nip(head.nip)}" in text and "adalah 78,70 dengan mutu pelayanan B" in text
+    store(factories.counter(code="A-09", unit_name="Dinas Kependudukan"), None, [4] * 9, when=JULY)
+    again = browser.get(f"/dashboard/unit/{unit.code}/report.pdf?period=2026-Q3")
+    assert again.status_code == 303  # a new response: a new document, not the kept one
