@@ -165,6 +165,14 @@ class _MatrixPage(Flowable):
         canvas.restoreState()
 
 
+def _forget_layout(flowables) -> None:
+    """Clear the mark reportlab leaves on a flowable it moved to the next frame (multiBuild undoes it between its
+    own passes but not after the last); a second build would take it for a flowable that fits nowhere."""
+    for flowable in flowables:
+        flowable.__dict__.pop("_postponed", None)
+        _forget_layout(getattr(flowable, "_content", None) or [])
+
+
 def _pdf_string(value: str) -> str:
     """Text for a PDF string literal: backslash and parentheses escaped (the matrix holds digits and labels)."""
     return value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
@@ -331,6 +339,7 @@ def report_pdf(data: ReportInput) -> bytes:
     # come before the respondent matrix (thousands of pages for a busy year), so the first layout is of the part
     # above it only; the whole document is then laid out once, its contents already known.
     OfficialDoc(io.BytesIO(), meta, data.tz_name, MARGINS).multiBuild(story[:front])
+    _forget_layout(story)
     OfficialDoc(buffer, meta, data.tz_name, MARGINS).build(story)
     return buffer.getvalue()
 
