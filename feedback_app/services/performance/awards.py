@@ -2,7 +2,6 @@
 at period close with their reasons, then confirmed, rejected or added by HR (domain.md section 4)."""
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
 from sqlalchemy import select
