@@ -46,6 +46,14 @@ class Defaults:
     # The regency this instance serves: its name is printed on posters; its time zone decides duty hours.
     REGION_NAME = "Kabupaten Batanghari"
     TIMEZONE = "Asia/Jakarta"
+    # The official documents: the place written over the signature, and the unit whose head signs the award list.
+    REPORT_PLACE = "Muara Bulian"
+    CERTIFICATE_SIGNER_UNIT = "BKPSDM"
+    BRANDING_FOLDER = ""  # the uploaded crest and logos; empty: branding/ in the instance folder
+    # A report of more counted responses than this is built in the background (a progress page, then the file),
+    # kept in REPORT_FOLDER (empty: reports/ in the instance folder) for good once its period has ended.
+    REPORT_BACKGROUND_RESPONSES = 30000
+    REPORT_FOLDER = ""
 
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
@@ -58,7 +66,8 @@ class Defaults:
     MAX_CONTENT_LENGTH = 256 * 1024
     REQUEST_SIZE_LIMITS = {"public.submit": 32 * 1024, "public.verified_submit": 32 * 1024,
                            "admin.staff_photo": 8 * 1024 * 1024,  # a phone photo, shrunk on upload
-                           "admin.roster_upload": 2 * 1024 * 1024}
+                           "admin.roster_upload": 2 * 1024 * 1024,
+                           "admin.branding": 2 * 1024 * 1024 + 64 * 1024}  # a crest or logo of up to 2 MB
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # True (with REMEMBER_COOKIE_SECURE) whenever PUBLIC_BASE_URL is https

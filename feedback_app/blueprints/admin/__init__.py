@@ -6,6 +6,6 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__)
 
 from . import (  # noqa: E402,F401  (routes register on import; one module per page family)
-    access, accounts, configuration, formulas, home, organisation, organisation_points, organisation_staff,
-    organisation_units, posters, questionnaires, rosters,
+    access, accounts, branding, configuration, formulas, home, organisation, organisation_points,
+    organisation_staff, organisation_units, posters, questionnaires, rosters,
 )

@@ -36,6 +36,8 @@ SECTIONS = (
     Section("admin.posters", _l("QR posters"), _l("Posters for a counter, a unit or the whole regency."), _ALL),
     Section("admin.formulas", _l("Performance settings"), _l("Formula versions, award categories, period kinds."),
             _ADMIN),
+    Section("admin.branding", _l("Crest and logos"), _l("The regency's crest and units' logos on the official reports."),
+            _ADMIN),
     Section("admin.configuration", _l("Settings check"), _l("What is wrong or risky in the running configuration."),
             _ADMIN),
 )

@@ -348,14 +348,67 @@ def plan(code: str):
 @bp.get("/unit/<code>/report.pdf")
 @login_required
 def report(code: str):
-    """The official SKM report of a unit for a period (PermenPANRB 14/2017), as a printable PDF."""
-    found = _unit_in_scope(_unit_by_code(code), f"unit:{code[:40]}")
-    period = _period()
-    policy = _policy()
+    """The official SKM report of a unit for a period (PermenPANRB 14/2017), as a printable PDF. One larger than
+    REPORT_BACKGROUND_RESPONSES respondents is built in the background: this answers with its progress page until
+    the file is ready, then with the file."""
+    found, period, policy = _unit_in_scope(_unit_by_code(code), f"unit:{code[:40]}"), _period(), _policy()
+    filename = f"laporan-skm-{found.code.lower()}-{period.token}.pdf"
+    job = _report_job(found, period, policy)
+    if job is None:
+        return download(_report_builder(found, period, policy)(), filename, inline=True)
+    folder, name, state = job
+    if state.state == "ready":
+        return download(state.path.read_bytes(), filename, inline=True)
+    if state.state == "absent" or (state.state == "failed" and request.args.get("retry")):
+        from ...services.reporting import pdf_jobs
+
+        pdf_jobs.start(current_app._get_current_object(), folder, name, _report_builder(found, period, policy))
+    return redirect(url_for(".report_status", code=found.code, period=period.token), 303)
+
+
+@bp.get("/unit/<code>/report")
+@login_required
+def report_status(code: str):
+    """Where a large report's background build stands; refreshes itself (Refresh header, no script) until the
+    download link is there."""
+    found, period, policy = _unit_in_scope(_unit_by_code(code), f"unit:{code[:40]}"), _period(), _policy()
+    job = _report_job(found, period, policy)
+    state = job[2].state if job else "ready"
+    response = current_app.make_response(render_template("dashboard/report_status.html", unit=found, period=period,
+                                                          state=state))
+    if state == "running":
+        response.headers["Refresh"] = "5"
+    return response
+
+
+def _report_builder(unit: Unit, period: periods.Period, policy: dashboards.ScoringPolicy):
+    """The report's drawing as a function of no arguments, safe to run in another thread (it reloads the unit)."""
     from ...services.reporting import documents  # reportlab loads with the first report, not at start
 
-    pdf = documents.report_pdf(documents.gather(found, period, policy, current_app.config["REGION_NAME"]))
-    return download(pdf, f"laporan-skm-{found.code.lower()}-{period.token}.pdf", inline=True)
+    config = current_app.config
+    signing = documents.signing(config, current_app.instance_path, unit)
+    unit_id, region = unit.id, config["REGION_NAME"]
+
+    def build() -> bytes:
+        return documents.report_pdf(documents.gather(db.session.get(Unit, unit_id), period, policy, region,
+                                                     signing["place"], signing["logo"]))
+    return build
+
+
+def _report_job(unit: Unit, period: periods.Period, policy: dashboards.ScoringPolicy):
+    """(folder, file key, status) of the unit's report when it is large enough to be built in the background;
+    None when it is drawn while the browser waits."""
+    from pathlib import Path
+
+    from ...services.reporting import pdf_jobs
+
+    start, end = period.bounds_utc(policy.tz_name)
+    responses = pdf_jobs.counted(reports.Scope(tuple(unit_ids_of(unit))), start, end)
+    if responses <= current_app.config["REPORT_BACKGROUND_RESPONSES"]:
+        return None
+    folder = Path(current_app.config["REPORT_FOLDER"] or Path(current_app.instance_path) / "reports")
+    name = pdf_jobs.key(unit.code, period.token, responses)
+    return folder, name, pdf_jobs.status(folder, name, period.last < clock.today(policy.tz_name))
 
 
 # --- performance: unit heads rate their staff, officers see their own summaries and give peer feedback ----------

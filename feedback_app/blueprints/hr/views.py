@@ -154,8 +154,12 @@ def export(token: str, fmt: str):
 def certificates(token: str):
     """The confirmed award winners as a printable list for the certificates."""
     row = _period(token)
+    from ...services.reporting import documents  # reportlab loads with the first document, not at start
+
+    signer = documents.certificate_signatory(current_app.config["CERTIFICATE_SIGNER_UNIT"])
     pdf = awards.certificate_list_pdf(current_app.config["REGION_NAME"], cycle.as_period(row).label,
-                                      awards.nominations(row.id), row.closed_at or now_utc())
+                                      awards.nominations(row.id), row.closed_at or now_utc(), signer=signer,
+                                      **documents.signing(current_app.config, current_app.instance_path))
     return download(pdf, f"penghargaan-{row.token}.pdf")
 
 

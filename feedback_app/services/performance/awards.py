@@ -2,7 +2,6 @@
 at period close with their reasons, then confirmed, rejected or added by HR (domain.md section 4)."""
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
 from sqlalchemy import select
@@ -247,43 +246,9 @@ def nominations(period_id: int) -> list[Nomination]:
                                         Nomination.rank, Nomination.id)).all()
 
 
-def certificate_list_pdf(region: str, period_label: str, rows: list[Nomination], when: datetime) -> bytes:
-    """The confirmed award winners as a printable A4 list (for the certificates), one table per category."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+def certificate_list_pdf(region: str, period_label: str, rows: list[Nomination], when: datetime, **signing) -> bytes:
+    """The confirmed award winners as a printable A4 list (for the certificates); drawn with the other official
+    documents (reporting.documents: crest, signature block, metadata)."""
+    from ..reporting import documents
 
-    from .. import pdftext
-    from ..organisation.nip import format_nip
-
-    styles = getSampleStyleSheet()
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm,
-                            bottomMargin=20 * mm, title=f"Daftar Penerima Penghargaan {period_label}", author=region,
-                            invariant=1)
-    story = [Paragraph(pdftext.markup("DAFTAR PENERIMA PENGHARGAAN<br/>{region}<br/>{period}", region=region.upper(),
-                                      period=period_label), styles["Title"]),
-             Spacer(1, 6 * mm)]
-    confirmed = [n for n in rows if n.status == "confirmed"]
-    if not confirmed:
-        story.append(Paragraph("Belum ada nominasi yang dikukuhkan.", styles["Normal"]))
-    by_category: dict = {}
-    for n in confirmed:
-        by_category.setdefault(n.category.name, []).append(n)
-    for name, items in by_category.items():
-        story.append(pdftext.paragraph(name, styles["Heading2"]))
-        data = [["No", "Nama", "NIP", "Unit kerja", "Jabatan"]]
-        for number, n in enumerate(items, start=1):
-            data.append([str(number), pdftext.paragraph(n.staff.name, styles["Normal"]),
-                         format_nip(n.staff.nip) or "-", pdftext.paragraph(n.unit.name, styles["Normal"]),
-                         pdftext.paragraph(n.staff.position, styles["Normal"])])
-        table = Table(data, colWidths=[10 * mm, 45 * mm, 40 * mm, 40 * mm, 35 * mm], repeatRows=1)
-        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-                                   ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6f0")),
-                                   ("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTSIZE", (0, 0), (-1, -1), 9)]))
-        story += [table, Spacer(1, 5 * mm)]
-    story.append(Paragraph(f"Dicetak {when:%d-%m-%Y}", styles["Normal"]))
-    doc.build(story)
-    return buffer.getvalue()
+    return documents.certificate_list_pdf(region, period_label, rows, when, **signing)

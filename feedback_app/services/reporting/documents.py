@@ -1,8 +1,10 @@
-"""The official SKM report (Laporan Pelaksanaan SKM, domain.md section 1.6) as a printable A4 PDF."""
+"""The official SKM report (Laporan Pelaksanaan SKM, domain.md section 1.6) and the award certificate list as
+printable A4 PDFs, ready to sign: crest or logo, signature block, charts, one number format, metadata."""
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import date, datetime
 from fractions import Fraction
 
 from reportlab.lib import colors
@@ -11,16 +13,15 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.platypus import (
-    BaseDocTemplate, Flowable, Frame, KeepTogether, PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle,
-)
-from reportlab.platypus.tableofcontents import TableOfContents
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
-from ...models import FollowUpPlan, Question
-from .. import pdftext
-from . import reports
+from ...models import FollowUpPlan, Question, Role, Unit, User
+from .. import clock, pdftext
+from . import pdf_charts, reports
 from .dashboards import Dashboard
-from .scoring import PRINTED_WEIGHT, minimum_sample, round2
+from .pdf_base import Contents, Metadata, OfficialDoc, Signatory, number, signature_block
+from .pdf_base import logo as logo_flowable
+from .scoring import PRINTED_WEIGHT, minimum_sample
 
 ROMAN = ("I", "II", "III", "IV")
 MARGINS = {"leftMargin": 25 * mm, "rightMargin": 20 * mm, "topMargin": 20 * mm, "bottomMargin": 20 * mm}
@@ -41,35 +42,38 @@ class ReportInput:
     questions: list[Question]  # the questionnaire, for the appendix
     matrix: list[tuple]  # per respondent: (number, U1..U9)
     printed_weight: bool
+    signer: Signatory
+    place: str
+    printed: datetime  # aware: the creation date and the signature's date
+    tz_name: str = "Asia/Jakarta"
+    logo: bytes | None = None
+
+    @property
+    def signed_on(self) -> date:
+        return clock.to_local(self.printed, self.tz_name).date()
 
 
-def _n(value, places: int = 2) -> str:
-    """Numbers as Indonesian reports print them: 78,70."""
-    if value is None:
-        return "-"
-    text = f"{round2(value):.{places}f}" if places == 2 else f"{float(value):.{places}f}"
-    return text.replace(".", ",")
+_n = number  # every figure of the documents in one format
 
 
-class _Doc(BaseDocTemplate):
-    """A4 with page numbers and a table of contents fed by the chapter headings."""
+def signatory_of(unit: Unit | None) -> Signatory:
+    """The head of a unit as the documents print them: the active unit-head account of exactly that unit, with its
+    staff record's name, position and NIP (the account's name when it has none); blank lines when none exists."""
+    from sqlalchemy import select
 
-    def __init__(self, buffer, title: str):
-        super().__init__(buffer, pagesize=A4, title=title, author="SKM", invariant=1, **MARGINS)
-        frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
-        self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._footer)])
+    from ...extensions import db
 
-    @staticmethod
-    def _footer(canvas, doc):
-        if doc.page > 1:
-            canvas.setFont("Helvetica", 9)
-            canvas.drawCentredString(A4[0] / 2, 12 * mm, str(doc.page))
-
-    def afterFlowable(self, flowable):
-        if isinstance(flowable, Paragraph) and flowable.style.name in ("Chapter", "Section"):
-            level = 0 if flowable.style.name == "Chapter" else 1
-            # the contents list is markup too: the heading's text goes back in escaped
-            self.notify("TOCEntry", (level, pdftext.escape(flowable.getPlainText()), self.page))
+    title = f"Kepala {unit.name}" if unit is not None else "Kepala"
+    if unit is None:
+        return Signatory("", title, None)
+    head = db.session.scalars(select(User).where(User.unit_id == unit.id, User.role == Role.UNIT_HEAD, User.active)
+                              .order_by(User.id)).first()
+    if head is None:
+        return Signatory("", title, None)
+    staff = head.staff
+    if staff is None:
+        return Signatory(head.name, title, None)
+    return Signatory(staff.name, staff.position or title, staff.nip)
 
 
 def _styles():
@@ -84,6 +88,7 @@ def _styles():
         "section": ParagraphStyle("Section", parent=base["Heading2"], fontName="Helvetica-Bold", fontSize=11.5),
         "cover": ParagraphStyle("Cover", parent=base["Title"], fontName="Helvetica-Bold", fontSize=20, leading=26),
         "cover2": ParagraphStyle("Cover2", parent=base["Title"], fontName="Helvetica", fontSize=14, leading=20),
+        "sign": ParagraphStyle("Sign", parent=body, alignment=0, leading=14),
     }
 
 
@@ -129,33 +134,48 @@ class _MatrixPage(Flowable):
         canvas.setLineWidth(0.4)
         canvas.grid(xs, ys)
         canvas.setFillColor(colors.black)
-        text = canvas.beginText()
-        text.setFont("Helvetica-Bold", size)
-        for x, value in zip(xs, self.header):  # as Table does: 6 pt from the left, 3 pt under the top
-            text.setTextOrigin(x + 6, height - 3 - size)
-            text.textOut(value)
-        text.setFont("Helvetica", size)
+        # The text goes into the page as PDF operators written here (one text object, a Tm and a Tj per string):
+        # reportlab's textOut measures every string it writes, which was most of a big report's time. The strings
+        # are digits, "." and ASCII labels, escaped anyway; each is placed as Table places a cell's text (6 pt from
+        # the left, 3 pt under the top).
+        canvas.setFont("Helvetica-Bold", size)  # registers both fonts with the page's resources
+        canvas.setFont("Helvetica", size)
+        bold, regular = (canvas._doc.getInternalFontName(f) for f in ("Helvetica-Bold", "Helvetica"))
+        at = lambda x, y, value: f"1 0 0 1 {x:.2f} {y:.2f} Tm ({_pdf_string(value)}) Tj"  # noqa: E731
+        ops = ["BT", f"{bold} {size} Tf"]
+        ops += [at(x + 6, height - 3 - size, value) for x, value in zip(xs, self.header)]
         # The nine answers are single digits in equal columns: one string per row, "4 3 4 ...", whose spaces are
         # widened (PDF word spacing) so each digit lands where its cell's text would; a row with anything else
         # (a missing answer) is drawn cell by cell.
         pitch = self.widths[1] if len(set(self.widths[1:])) == 1 else None
         digit, space = (pdfmetrics.stringWidth(c, "Helvetica", size) for c in ("0", " "))
-        text.setWordSpace(pitch - digit - space if pitch else 0)
+        ops += [f"{regular} {size} Tf", f"{(pitch - digit - space) if pitch else 0:.4f} Tw"]
+        x0, x1 = xs[0] + 6, xs[1] + 6
         for top, row in zip(ys[1:], self.rows):
             y = top - 3 - size
             answers = row[1:]
-            if pitch and all(len(v) == 1 and v.isdigit() for v in answers):
-                text.setTextOrigin(xs[0] + 6, y)
-                text.textOut(row[0])
-                text.setTextOrigin(xs[1] + 6, y)
-                text.textOut(" ".join(answers))
+            joined = "".join(answers)
+            if pitch and len(joined) == len(answers) and joined.isdigit():
+                ops.append(at(x0, y, row[0]))
+                ops.append(at(x1, y, " ".join(answers)))
                 continue
-            for x, value in zip(xs, row):
-                if value:
-                    text.setTextOrigin(x + 6, y)
-                    text.textOut(value)
-        canvas.drawText(text)
+            ops += [at(x + 6, y, value) for x, value in zip(xs, row) if value]
+        ops.append("ET")
+        canvas._code.append("\n".join(ops))
         canvas.restoreState()
+
+
+def _forget_layout(flowables) -> None:
+    """Clear the mark reportlab leaves on a flowable it moved to the next frame (multiBuild undoes it between its
+    own passes but not after the last); a second build would take it for a flowable that fits nowhere."""
+    for flowable in flowables:
+        flowable.__dict__.pop("_postponed", None)
+        _forget_layout(getattr(flowable, "_content", None) or [])
+
+
+def _pdf_string(value: str) -> str:
+    """Text for a PDF string literal: backslash and parentheses escaped (the matrix holds digits and labels)."""
+    return value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
 def report_pdf(data: ReportInput) -> bytes:
@@ -167,9 +187,12 @@ def report_pdf(data: ReportInput) -> bytes:
     M = lambda markup, style="body": Paragraph(markup, st[style])  # noqa: E731  (our markup, values escaped)
     story: list = []
 
+    sign = lambda: signature_block(data.place, data.signed_on, data.signer, st["sign"], FRAME_WIDTH)  # noqa: E731
     # Cover
-    story += [Spacer(1, 50 * mm), M("LAPORAN<br/>SURVEI KEPUASAN MASYARAKAT", "cover"), Spacer(1, 10 * mm),
-              P(data.unit_name.upper(), "cover2"), P(period.label.upper(), "cover2"), Spacer(1, 60 * mm),
+    crest = logo_flowable(data.logo, 32 * mm)
+    story += [Spacer(1, 25 * mm), crest or Spacer(1, 32 * mm), Spacer(1, 10 * mm),
+              M("LAPORAN<br/>SURVEI KEPUASAN MASYARAKAT", "cover"), Spacer(1, 10 * mm),
+              P(data.unit_name.upper(), "cover2"), P(period.label.upper(), "cover2"), Spacer(1, 45 * mm),
               P(data.region.upper(), "cover2"), P(str(period.last.year), "cover2"), PageBreak()]
     # Foreword and contents
     story += [P("KATA PENGANTAR", "chapter"), P(
@@ -177,11 +200,8 @@ def report_pdf(data: ReportInput) -> bytes:
         f"Masyarakat {data.unit_name} untuk {period.label}. Survei dilaksanakan sesuai Peraturan Menteri "
         f"Pendayagunaan Aparatur Negara dan Reformasi Birokrasi Nomor 14 Tahun 2017 sebagai bahan evaluasi dan "
         f"perbaikan kualitas pelayanan publik. Kami berterima kasih kepada seluruh masyarakat yang telah "
-        f"memberikan penilaian."), Spacer(1, 8 * mm), P("DAFTAR ISI", "chapter")]
-    toc = TableOfContents()
-    toc.levelStyles = [ParagraphStyle("toc0", fontName="Helvetica-Bold", fontSize=10, leading=14),
-                       ParagraphStyle("toc1", fontName="Helvetica", fontSize=9.5, leading=13, leftIndent=12)]
-    story += [toc, PageBreak()]
+        f"memberikan penilaian."), Spacer(1, 6 * mm), sign(), PageBreak(), P("DAFTAR ISI", "chapter"),
+        Contents(), PageBreak()]
 
     # BAB I
     story += [P("BAB I PENDAHULUAN", "chapter"), P("1.1 Latar Belakang", "section"), P(
@@ -196,11 +216,11 @@ def report_pdf(data: ReportInput) -> bytes:
 
     # BAB II
     users = data.plan.service_users if data.plan else None
-    sample_text = (f"Jumlah pengguna layanan pada periode ini {users:,} orang; sampel minimal menurut tabel Krejcie "
-                   f"dan Morgan adalah {minimum_sample(users):,} responden, dan responden yang diperoleh "
-                   f"{s.responses:,}.".replace(",", ".") if users else
+    sample_text = (f"Jumlah pengguna layanan pada periode ini {_n(users)} orang; sampel minimal menurut tabel Krejcie "
+                   f"dan Morgan adalah {_n(minimum_sample(users))} responden, dan responden yang diperoleh "
+                   f"{_n(s.responses)}." if users else
                    f"Jumlah pengguna layanan belum dicatat, sehingga sampel minimal belum dapat ditentukan; responden "
-                   f"yang diperoleh {s.responses:,}.".replace(",", "."))
+                   f"yang diperoleh {_n(s.responses)}.")
     story += [P("BAB II PENGUMPULAN DATA", "chapter"), P("2.1 Pelaksana", "section"),
               P(f"Survei dilaksanakan oleh {data.unit_name}."), P("2.2 Metode", "section"),
               P("Kuesioner elektronik sembilan unsur pelayanan (skala 1-4) yang diisi masyarakat sesudah dilayani "
@@ -212,7 +232,7 @@ def report_pdf(data: ReportInput) -> bytes:
 
     # BAB III
     story += [P("BAB III HASIL PENGOLAHAN DATA", "chapter"), P("3.1 Jumlah Responden", "section"),
-              P(f"Jumlah responden yang datanya diolah: {s.responses:,}.".replace(",", "."))]
+              P(f"Jumlah responden yang datanya diolah: {_n(s.responses)}.")]
     titles = {"sex": "Jenis kelamin", "age": "Usia", "education": "Pendidikan", "occupation": "Pekerjaan",
               "service_type": "Jenis layanan"}
     for dimension, rows in board.profile.items():
@@ -220,13 +240,16 @@ def report_pdf(data: ReportInput) -> bytes:
             total = sum(r.responses for r in rows) or 1
             story += [Spacer(1, 3 * mm), P(f"Responden menurut {titles[dimension].lower()}", "small"), _table(
                 [[titles[dimension], "Jumlah", "Persentase"]] +
-                [[r.label, str(r.responses), _n(Fraction(100 * r.responses, total)) + " %"] for r in rows],
+                [[r.label, _n(r.responses), _n(Fraction(100 * r.responses, total)) + " %"] for r in rows],
                 [75 * mm, 30 * mm, 30 * mm])]
     story += [P("3.2 Indeks Kepuasan Masyarakat per Unsur", "section"), _table(
         [["No", "Unsur pelayanan", "NRR", "Nilai", "Mutu"]] +
         [[str(i), f"{e.code} {e.name}", _n(e.mean), _n(e.value), f"{e.grade.letter} ({e.grade.label})"]
          for i, e in enumerate(board.elements, start=1)],
         [10 * mm, 75 * mm, 20 * mm, 20 * mm, 35 * mm])]
+    if board.elements:
+        story += [Spacer(1, 4 * mm), KeepTogether([P("Grafik nilai unsur pelayanan (NRR \u00d7 25)", "small"),
+                                                   pdf_charts.elements_chart(board.elements, FRAME_WIDTH)])]
     if s.ikm is not None:
         story += [Spacer(1, 3 * mm), M(pdftext.markup(
             "Nilai IKM unit: <b>{ikm}</b>, mutu pelayanan <b>{grade}</b> (kinerja unit {label}).",
@@ -234,7 +257,7 @@ def report_pdf(data: ReportInput) -> bytes:
     if board.counters:
         story += [P("3.3 Indeks Kepuasan Masyarakat per Unit Layanan", "section"), _table(
             [["Unit layanan / loket", "Responden", "IKM", "Mutu"]] +
-            [[r.label, str(r.responses), _n(r.ikm), r.grade.letter if r.grade else "-"] for r in board.counters],
+            [[r.label, _n(r.responses), _n(r.ikm), r.grade.letter if r.grade else "-"] for r in board.counters],
             [85 * mm, 25 * mm, 25 * mm, 25 * mm])]
     story.append(PageBreak())
 
@@ -247,7 +270,7 @@ def report_pdf(data: ReportInput) -> bytes:
                 f"{describe(strongest)}."), P("4.2 Rencana Tindak Lanjut", "section")]
     if data.plan and data.plan.items:
         story.append(_table(
-            [["No", "Prioritas unsur", "Program/kegiatan", "Waktu", "Penanggung jawab", "Perkembangan"]] +
+            [["No", "Prioritas\nunsur", "Program/kegiatan", "Waktu", "Penanggung jawab", "Perkembangan"]] +
             [[str(i.position), i.element_code, P(i.programme, "small"), f"TW {ROMAN[i.quarter - 1]}",
               P(i.responsible, "small"), P(i.progress or "-", "small")] for i in data.plan.items],
             [10 * mm, 20 * mm, 50 * mm, 15 * mm, 35 * mm, 35 * mm]))
@@ -255,15 +278,20 @@ def report_pdf(data: ReportInput) -> bytes:
         story.append(P("Rencana tindak lanjut belum disusun untuk periode ini."))
     story += [P("4.3 Tren", "section"), _table(
         [["Periode", "Responden", "IKM", "Mutu"]] +
-        [[r.label, str(r.responses), _n(r.ikm), r.grade.letter if r.grade else "-"] for r in board.trend],
-        [60 * mm, 30 * mm, 30 * mm, 30 * mm]), PageBreak()]
+        [[r.label, _n(r.responses), _n(r.ikm), r.grade.letter if r.grade else "-"] for r in board.trend],
+        [60 * mm, 30 * mm, 30 * mm, 30 * mm])]
+    if any(r.ikm is not None for r in board.trend):
+        story += [Spacer(1, 4 * mm), KeepTogether([P("Grafik tren IKM", "small"),
+                                                   pdf_charts.trend_chart(board.trend, FRAME_WIDTH)])]
+    story.append(PageBreak())
 
     # BAB V
     conclusion = (f"Indeks Kepuasan Masyarakat {data.unit_name} untuk {period.label} adalah {_n(s.ikm)} dengan mutu "
-                  f"pelayanan {s.grade.letter} ({s.grade.label}), dari {s.responses} responden."
+                  f"pelayanan {s.grade.letter} ({s.grade.label}), dari {_n(s.responses)} responden."
                   if s.ikm is not None else f"Belum ada responden untuk {period.label}.")
     story += [P("BAB V KESIMPULAN", "chapter"), P(conclusion),
-              P(f"Perbaikan diprioritaskan pada unsur {describe(weakest)}." if weakest else ""), PageBreak()]
+              P(f"Perbaikan diprioritaskan pada unsur {describe(weakest)}." if weakest else ""), Spacer(1, 8 * mm),
+              sign(), PageBreak()]
 
     # Appendix: questionnaire and respondent matrix
     story += [P("LAMPIRAN", "chapter"), P("Lampiran 1. Kuesioner", "section")]
@@ -271,6 +299,7 @@ def report_pdf(data: ReportInput) -> bytes:
         story.append(P(f"{q.position}. {q.text_id} ({' / '.join(q.labels_id)})", "small"))
     heading = P("Lampiran 2. Nilai Unsur per Responden", "section")
     story += [PageBreak(), heading]
+    front = len(story)  # every heading is above this line; the matrix below it only adds pages
     codes = [f"U{i}" for i in range(1, 10)]
     totals = [sum(row[1 + i] or 0 for row in data.matrix) for i in range(9)]
     counts = [sum(1 for row in data.matrix if row[1 + i] is not None) for i in range(9)]
@@ -280,7 +309,7 @@ def report_pdf(data: ReportInput) -> bytes:
     weighted = [m * weight if m is not None else None for m in means]
     ikm = sum((w for w in weighted if w is not None), Fraction(0)) * 25 if answered else None
     widths = [27 * mm] + [14.5 * mm] * 9
-    rows = [[str(row[0]), *["" if v is None else str(v) for v in row[1:]]] for row in data.matrix]
+    rows = [[_n(row[0]), *["" if v is None else str(v) for v in row[1:]]] for row in data.matrix]
     # One table per page, each with its header: reportlab splits one long table in time that grows with the
     # square of its rows (minutes for a busy unit's quarter); page-sized tables are laid out at once. The summary
     # rows (sums, NRR, weighted NRR, IKM) follow on the last page, with the header again.
@@ -296,18 +325,26 @@ def report_pdf(data: ReportInput) -> bytes:
         start += size
         if start < len(rows):
             story.append(PageBreak())
-    footer = [["No", *codes], ["\u03a3 nilai", *[str(t) for t in totals]], ["NRR", *[_n(m) for m in means]],
+    footer = [["No", *codes], ["\u03a3 nilai", *[_n(t) for t in totals]], ["NRR", *[_n(m) for m in means]],
               ["NRR tertimbang", *[_n(w, 3) if w is not None else "-" for w in weighted]], ["IKM", _n(ikm), *[""] * 8]]
     table = _table(footer, widths, font_size=8)
     table.setStyle(TableStyle([("FONT", (0, 1), (-1, -1), "Helvetica-Bold", 8), ("SPAN", (1, 4), (-1, 4))]))
     story.append(KeepTogether([Spacer(1, 2 * mm), table]))
 
     buffer = io.BytesIO()
-    _Doc(buffer, f"Laporan SKM {data.unit_name} {period.label}").multiBuild(story)
+    meta = Metadata(f"Laporan Survei Kepuasan Masyarakat {data.unit_name} {period.label}", data.unit_name,
+                    f"Laporan SKM (PermenPANRB 14/2017), {data.region}, {period.label}", data.printed,
+                    ("Survei Kepuasan Masyarakat", "IKM", data.region))
+    # The contents need the headings' pages, which reportlab learns by laying the document out twice. All headings
+    # come before the respondent matrix (thousands of pages for a busy year), so the first layout is of the part
+    # above it only; the whole document is then laid out once, its contents already known.
+    OfficialDoc(io.BytesIO(), meta, data.tz_name, MARGINS).multiBuild(story[:front])
+    _forget_layout(story)
+    OfficialDoc(buffer, meta, data.tz_name, MARGINS).build(story)
     return buffer.getvalue()
 
 
-def gather(unit, period, policy, region: str) -> ReportInput:
+def gather(unit, period, policy, region: str, place: str = "Muara Bulian", logo: bytes | None = None) -> ReportInput:
     """Collect the report's inputs for a unit and its sub-units (flagged responses left out, as in every figure)."""
     from sqlalchemy import select
 
@@ -327,4 +364,65 @@ def gather(unit, period, policy, region: str) -> ReportInput:
     ).all()
     questionnaire = questionnaire_for_unit(unit)
     return ReportInput(region, unit.name, board, plans.get_plan(unit, period.token), list(counters),
-                       list(questionnaire.questions) if questionnaire else [], matrix, policy.printed_weight)
+                       list(questionnaire.questions) if questionnaire else [], matrix, policy.printed_weight,
+                       signatory_of(unit), place, clock.now_utc(), policy.tz_name, logo)
+
+
+def signing(config, instance_path: str, unit: Unit | None = None) -> dict:
+    """What the documents take from the settings and the instance folder: the place of signing, the time zone, and
+    the unit's logo (else its agency's, else the regency's crest; the crest alone for unit None)."""
+    from . import pdf_branding
+
+    return {"place": config.get("REPORT_PLACE") or "Muara Bulian", "tz_name": config.get("TIMEZONE", "Asia/Jakarta"),
+            "logo": pdf_branding.for_unit(pdf_branding.folder_of(config, instance_path), unit)}
+
+
+def certificate_signatory(unit_code: str) -> Signatory:
+    """The head of the unit that signs the award list (CERTIFICATE_SIGNER_UNIT, BKPSDM by default)."""
+    from sqlalchemy import select
+
+    from ...extensions import db
+
+    unit = db.session.scalars(select(Unit).where(Unit.code == unit_code)).first()
+    return signatory_of(unit) if unit is not None else Signatory("", "Kepala " + unit_code, None)
+
+
+def certificate_list_pdf(region: str, period_label: str, rows: list, when: datetime, *, place: str = "Muara Bulian",
+                         signer: Signatory | None = None, logo: bytes | None = None,
+                         tz_name: str = "Asia/Jakarta") -> bytes:
+    """The confirmed award winners as a printable A4 list (for the certificates), one table per category, with the
+    regency's crest, the decision date, the signature block and the document's metadata. `when` is the instant the
+    list was decided (the period's close): the signature's date."""
+    from reportlab.lib.styles import getSampleStyleSheet
+
+    from ..organisation.nip import format_nip
+
+    styles = getSampleStyleSheet()
+    body = ParagraphStyle("CertBody", parent=styles["Normal"], fontName="Helvetica", fontSize=9.5, leading=12)
+    sign_style = ParagraphStyle("CertSign", parent=body, fontSize=10.5, leading=14)
+    crest = logo_flowable(logo, 24 * mm)
+    story: list = [crest, Spacer(1, 4 * mm)] if crest else []
+    story += [Paragraph(pdftext.markup("DAFTAR PENERIMA PENGHARGAAN<br/>{region}<br/>{period}", region=region.upper(),
+                                       period=period_label), styles["Title"]), Spacer(1, 6 * mm)]
+    confirmed = [n for n in rows if n.status == "confirmed"]
+    if not confirmed:
+        story.append(Paragraph("Belum ada nominasi yang dikukuhkan.", body))
+    by_category: dict = {}
+    for n in confirmed:
+        by_category.setdefault(n.category.name, []).append(n)
+    width = A4[0] - 40 * mm
+    for name, items in by_category.items():
+        story.append(pdftext.paragraph(name, styles["Heading2"]))
+        data = [["No", "Nama", "NIP", "Unit kerja", "Jabatan"]]
+        for position, n in enumerate(items, start=1):
+            data.append([_n(position), pdftext.paragraph(n.staff.name, body), format_nip(n.staff.nip) or "-",
+                         pdftext.paragraph(n.unit.name, body), pdftext.paragraph(n.staff.position, body)])
+        story += [_table(data, [10 * mm, 45 * mm, 40 * mm, 40 * mm, 35 * mm]), Spacer(1, 5 * mm)]
+    story += [Spacer(1, 6 * mm), signature_block(place, clock.to_local(when, tz_name).date(),
+                                                 signer or Signatory("", "Kepala", None), sign_style, width)]
+    buffer = io.BytesIO()
+    meta = Metadata(f"Daftar Penerima Penghargaan {period_label}", region,
+                    f"Penghargaan ASN {region}, {period_label}", clock.now_utc(), ("Penghargaan", "ASN", region))
+    OfficialDoc(buffer, meta, tz_name, {"leftMargin": 20 * mm, "rightMargin": 20 * mm, "topMargin": 20 * mm,
+                                        "bottomMargin": 20 * mm}, numbered=True).build(story)
+    return buffer.getvalue()
