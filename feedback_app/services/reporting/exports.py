@@ -305,8 +305,8 @@ def _write_sheet(out, headers: tuple[str, ...], rows: Iterable[tuple], text_colu
                 serial = (moment.replace(tzinfo=None) - _EXCEL_EPOCH).total_seconds() / 86400
                 cells.append(f'<c r="{ref}" s="3"><v>{serial!r}</v></c>')
             else:
-                number = float(value) if isinstance(value, Decimal | Fraction) else value
-                cells.append(f'<c r="{ref}"><v>{number!r}</v></c>')
+                amount = float(value) if isinstance(value, Decimal | Fraction) else value
+                cells.append(f'<c r="{ref}"><v>{amount!r}</v></c>')
         parts.append(f'<row r="{number}">{"".join(cells)}</row>')
         if len(parts) >= 500:
             out.write("".join(parts).encode())
