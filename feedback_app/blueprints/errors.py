@@ -138,6 +138,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
+        if any(c.__name__ == "OperationalError" and c.__module__.startswith("psycopg") for c in type(error).__mro__):
+            return database_unreachable(error)  # psycopg's own, on an app built without importing it
         current_app.logger.exception("unhandled error on %s %s (request %s)", request.method, request.path,
                                      observability.request_id())
         return error_response(500) if wants_json() else render_error(500)
