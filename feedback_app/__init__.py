@@ -120,6 +120,11 @@ def register_extensions(app: Flask) -> None:
 
     compress.init_app(app)  # first: its after_request hook then runs last, on the finished body and headers
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        from .pool import ping_when_in_doubt
+
+        with app.app_context():
+            ping_when_in_doubt(db.engine, float(app.config["DATABASE_PING_AFTER_IDLE"]))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)

@@ -20,9 +20,11 @@ class Defaults:
 
     # FEEDBACK_DATABASE_URL sets DATABASE_URL; empty means SQLite in the instance folder.
     DATABASE_URL = ""
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    # PostgreSQL connection pool per worker process: pre-ping (above) replaces a connection the server dropped (a
-    # database restart) instead of failing the request with it; connections are recycled before a firewall or
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # PostgreSQL connection pool per worker process: a connection is pinged before use only when there is reason
+    # to doubt it (idle for DATABASE_PING_AFTER_IDLE seconds, or the server dropped a connection since it was last
+    # used: feedback_app/pool.py), so a restart replaces it instead of failing the request, while a busy worker
+    # sends no extra `SELECT 1` per request; connections are recycled before a firewall or
     # pgbouncer idles them out; a request waits at most DATABASE_POOL_TIMEOUT seconds for a free connection and
     # a new connection at most DATABASE_CONNECT_TIMEOUT (then a 503 page asks the citizen to try again).
     DATABASE_POOL_SIZE = 5
@@ -30,6 +32,7 @@ class Defaults:
     DATABASE_POOL_RECYCLE = 1800
     DATABASE_POOL_TIMEOUT = 10
     DATABASE_CONNECT_TIMEOUT = 5
+    DATABASE_PING_AFTER_IDLE = 10
     SQLITE_BUSY_TIMEOUT_MS = 10_000
 
     # Public address the QR codes and posters point at, e.g. https://skm.batangharikab.go.id. Required outside
@@ -212,8 +215,9 @@ class Defaults:
 # setting -> smallest accepted whole number
 WHOLE_NUMBERS = {
     "PROXY_COUNT": 0, "DATABASE_POOL_SIZE": 1, "DATABASE_MAX_OVERFLOW": 0, "DATABASE_POOL_RECYCLE": 1,
-    "DATABASE_POOL_TIMEOUT": 1, "DATABASE_CONNECT_TIMEOUT": 1, "SQLITE_BUSY_TIMEOUT_MS": 0, "BACKUP_KEEP": 1,
-    "PARTITION_MONTHS_AHEAD": 1, "SCHEDULER_LEASE_SECONDS": 3, "SCHEDULER_STALE_SECONDS": 0,
+    "DATABASE_POOL_TIMEOUT": 1, "DATABASE_CONNECT_TIMEOUT": 1, "DATABASE_PING_AFTER_IDLE": 0,
+    "SQLITE_BUSY_TIMEOUT_MS": 0, "BACKUP_KEEP": 1, "PARTITION_MONTHS_AHEAD": 1, "SCHEDULER_LEASE_SECONDS": 3,
+    "SCHEDULER_STALE_SECONDS": 0,
 }
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
 RATELIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+unix")

@@ -4,7 +4,8 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("reportlab", "openpyxl", "xlsxwriter", "qrcode", "PIL", "apscheduler", "alembic", "mako")
+HEAVY = ("reportlab", "openpyxl", "xlsxwriter", "qrcode", "PIL", "apscheduler", "alembic", "mako",
+         "psycopg")  # psycopg: the PostgreSQL driver, loaded by the engine where it is the database, not on SQLite
 
 PROBE = """
 import json, sys

@@ -5,7 +5,6 @@ import sqlite3
 import time
 from datetime import datetime, timezone
 
-import psycopg
 from flask import Flask, current_app, g, render_template, request, url_for
 from flask_babel import get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
@@ -126,13 +125,21 @@ def register(app: Flask) -> None:
         response.headers["Retry-After"] = "30"
         return response
 
-    # SQLAlchemy's wrapped errors, and the drivers' own from the survey's raw-connection insert (a server that
-    # went away, a disk that is full).
-    for unreachable in (OperationalError, PoolTimeout, sqlite3.OperationalError, psycopg.OperationalError):
-        app.register_error_handler(unreachable, database_unreachable)
+    # SQLAlchemy's wrapped errors, and the drivers' own from a raw-connection insert (a server that went away, a
+    # disk that is full). psycopg only where it is the driver: importing it costs every `flask` command on SQLite
+    # a quarter of a second (tests/test_quick_start.py).
+    unreachable = [OperationalError, PoolTimeout, sqlite3.OperationalError]
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        import psycopg
+
+        unreachable.append(psycopg.OperationalError)
+    for error_class in unreachable:
+        app.register_error_handler(error_class, database_unreachable)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
+        if any(c.__name__ == "OperationalError" and c.__module__.startswith("psycopg") for c in type(error).__mro__):
+            return database_unreachable(error)  # psycopg's own, on an app built without importing it
         current_app.logger.exception("unhandled error on %s %s (request %s)", request.method, request.path,
                                      observability.request_id())
         return error_response(500) if wants_json() else render_error(500)

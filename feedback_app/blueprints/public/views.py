@@ -231,7 +231,15 @@ def _is_retry(survey_token: str) -> bool:
 def _thanks_redirect(context, locale: str | None) -> Response:
     cfg = current_app.config
     lang = locale if locale and locale != cfg["BABEL_DEFAULT_LOCALE"] else None  # thank in the language of the form
-    return redirect(url_for(".thanks", code=context.code, lang=lang), code=303)
+    key = (request.script_root, context.code, lang)
+    location = _thanks_locations.get(key)
+    if location is None:  # built once per counter and language: every stored submit answers with it
+        location = _thanks_locations[key] = url_for(".thanks", code=context.code, lang=lang)
+    # a bare 303 (browsers follow it and never show a redirect's body)
+    return Response(status=303, headers={"Location": location})
+
+
+_thanks_locations: dict[tuple, str] = {}
 
 
 @bp.get("/s/<code>/v/<survey_token>/qr.<fmt>")

@@ -11,6 +11,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from ... import observability
 from ...extensions import db
@@ -67,6 +68,7 @@ class _Statements:
     response: _RawInsert
     answer: _RawInsert
     contact: _RawInsert
+    single: str | None = None  # PostgreSQL: the response, its answers and its contact in one statement
 
 
 REVIEW_COLUMNS = ("reviewed_at", "reviewed_by_id", "review_note")  # set by a review later (services/integrity)
@@ -84,12 +86,30 @@ def _insert_statements(dialect) -> _Statements:
     # skips the row the same way, and no unique index on the key alone can exist there to name.
     response.sql = response.sql.replace(" RETURNING ", " ON CONFLICT DO NOTHING RETURNING ", 1)
     answers, contacts = Answer.__table__, FollowUpContact.__table__
+    contact = _RawInsert(insert(contacts), dialect, ["response_id", "phone", "email", "consent_at"],
+                         {c.name: c.type for c in contacts.c})
+    single = None
+    if dialect.name == "postgresql":
+        # One statement, so one round trip in autocommit: a statement is atomic by itself, no BEGIN/COMMIT. The
+        # answers come as two arrays (question ids, values); the contact row only when the citizen asked for it.
+        # A key stored already inserts no response, so no answers and no contact either, and returns no row.
+        head = response.sql.split(" RETURNING ", 1)[0]  # ... ON CONFLICT DO NOTHING
+        single = (
+            f"WITH r AS ({head} RETURNING id), "
+            f"a AS (INSERT INTO {answers.name} (response_id, question_id, value) "
+            "SELECT r.id, t.q, t.v FROM r, unnest(%(answer_questions)s::integer[], %(answer_values)s::integer[]) "
+            "AS t(q, v)), "
+            f"c AS (INSERT INTO {contacts.name} (response_id, phone, email, consent_at) "
+            "SELECT r.id, %(contact_phone)s, %(contact_email)s, %(contact_consent_at)s FROM r "
+            "WHERE %(contact_wanted)s) "
+            "SELECT id FROM r"
+        )
     return _Statements(
         response=response,
         answer=_RawInsert(insert(answers), dialect, ["response_id", "question_id", "value"],
                           {c.name: c.type for c in answers.c}),
-        contact=_RawInsert(insert(contacts), dialect, ["response_id", "phone", "email", "consent_at"],
-                           {c.name: c.type for c in contacts.c}),
+        contact=contact,
+        single=single,
     )
 
 
@@ -133,6 +153,9 @@ def store_submission(
     row = _response_row(submission, context, submitted_at, client_hash)
     statements = _insert_statements(db.engine.dialect)
     response_params = statements.response.params(row)
+    if statements.single is not None:
+        found = _store_in_one_statement(statements, response_params, submission, submitted_at)
+        return _stored(found, submission)
     answers = [{"response_id": 0, "question_id": q, "value": v} for q, v in submission.answers.items()]
     contact = {"response_id": 0, "phone": submission.phone, "email": submission.email, "consent_at": submitted_at}
     connection = db.engine.raw_connection()
@@ -157,6 +180,34 @@ def store_submission(
         raise
     finally:
         connection.close()
+    return _stored(found, submission)
+
+
+def _store_in_one_statement(statements: _Statements, response_params: dict, submission: Submission,
+                            submitted_at: datetime):
+    """PostgreSQL: the response, its answers and its contact in one statement, sent alone (autocommit): one round
+    trip. A connection the server dropped (a restart) is replaced and the statement sent once more, which the
+    idempotency key makes safe: had the first one been stored after all, the second stores nothing."""
+    contact = statements.contact.params({"response_id": 0, "phone": submission.phone, "email": submission.email,
+                                         "consent_at": submitted_at})
+    params = {
+        **response_params,
+        "answer_questions": list(submission.answers), "answer_values": list(submission.answers.values()),
+        "contact_phone": contact["phone"], "contact_email": contact["email"],
+        "contact_consent_at": contact["consent_at"], "contact_wanted": bool(submission.followup_requested),
+    }
+    for attempt in (1, 2):
+        try:
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                return connection.exec_driver_sql(statements.single, params).first()
+        except DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _stored(found, submission: Submission) -> Stored:
+    """The outcome of a store: the new response, or the earlier one of a retried submission."""
     if found is None:  # a retry of a submission already stored
         existing = db.session.execute(
             select(Response.id).where(Response.idempotency_key == submission.idempotency_key)
@@ -164,7 +215,7 @@ def store_submission(
         db.session.rollback()
         return Stored(existing, False)
     observability.count_stored(submission.flags)
-    return Stored(response_id, True)
+    return Stored(found[0], True)
 
 
 def store_verified(

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
@@ -30,7 +31,9 @@ class _ClockSigner(TimestampSigner):
         return int(clock.timestamp())
 
 
+@lru_cache(maxsize=4)
 def _serializer(secret: str) -> URLSafeTimedSerializer:
+    """One serializer per secret, made once (every page and every submit signs or reads a token)."""
     return URLSafeTimedSerializer(secret, salt="survey-render", signer=_ClockSigner)
 
 
