@@ -379,6 +379,24 @@ def test_a_response_for_a_day_the_officer_did_not_serve_is_flagged(make_app, app
         assert scan.scan(saturday_app.config, MONDAY + timedelta(days=5, hours=3)) == {"not_served": saturday}
 
 
+def test_a_day_taken_off_one_week_s_roster_is_not_served_that_week_only(app):
+    from feedback_app.models import Role
+    from feedback_app.services.organisation import rosters
+
+    point = factories.counter(code="PKM-03", unit_name="Puskesmas Sridadi")
+    dewi = factories.staff(point.unit, name="Dewi")
+    factories.on_duty(dewi, point, time(8, 0), time(12, 0), weekdays=range(5))  # the standing roster
+    admin = factories.account("admin", Role.ADMIN)
+    tuesday = (MONDAY + timedelta(days=1)).date()
+    (shift,) = [s for s in rosters.week_roster(point, tuesday).shifts if s.weekday == 1]
+    rosters.remove_shift(point, tuesday, shift.id, admin)  # this week only: Dewi is off on Tuesday
+    off = _bulk(point, dewi, [MONDAY + timedelta(days=1, hours=2)])
+    next_tuesday = _bulk(point, dewi, [MONDAY + timedelta(days=8, hours=2)])  # the standing roster again
+    assert scan.scan(app.config, MONDAY + timedelta(days=1, hours=6)) == {"not_served": off}
+    assert scan.scan(app.config, MONDAY + timedelta(days=8, hours=6)) == {}
+    assert _flagged(off, "not_served") and _clean(next_tuesday)
+
+
 # --- what the flags do to awards and what the reviewer reads -------------------------------------------------------
 
 def test_only_excluding_flags_are_open_and_block_an_award(app, puskesmas):

@@ -240,14 +240,18 @@ def _beyond_services(conf: dict, scope: Scope, count) -> set[int]:
 
 
 def _not_served(scope: Scope, count) -> set[int]:
-    """Roster responses for a day the officer did not serve: not on any counter's roster that weekday, or no
+    """Roster responses for a day the officer did not serve: not on any counter's roster in force that day, or no
     service delivered that day (where known). A citizen answering in the evening after a morning visit is fine."""
     days = _roster_days(scope)
     staff_ids = sorted({s for s, _ in days})
-    serving = set(db.session.execute(select(DutyShift.staff_id, DutyShift.weekday)
-                                     .where(DutyShift.staff_id.in_(staff_ids))).tuples()) if staff_ids else set()
+    serving = set()  # (officer, Monday, weekday) of the roster in force each week (a week's own or the standing one)
+    for monday in {day - timedelta(days=day.weekday()) for _, day in days} if staff_ids else ():
+        serving.update((staff_id, monday, weekday) for staff_id, weekday in db.session.execute(
+            select(DutyShift.staff_id, DutyShift.weekday)
+            .where(DutyShift.staff_id.in_(staff_ids), DutyShift.in_force(monday))).tuples())
     return {m.id for (staff_id, day), members in days.items()
-            if (staff_id, day.weekday()) not in serving or count(staff_id, day) == 0 for m in members}
+            if (staff_id, day - timedelta(days=day.weekday()), day.weekday()) not in serving
+            or count(staff_id, day) == 0 for m in members}
 
 
 # --- the scan ------------------------------------------------------------------------------------------------------
