@@ -15,9 +15,6 @@ from .. import say
 from . import bp
 from .access import actor, require
 
-FORMULA_FIELDS = ("predikat_weight", "citizen_weight", "peer_weight", "officer_elements", "minimum", "prior_weight",
-                  "officer_verification")
-
 
 def _page(formula_error: str | None = None, award_error: tuple[int, str] | None = None, status: int = 200):
     cfg = current_app.config
@@ -40,7 +37,7 @@ def formulas():
 def formula_create():
     """Add the next formula version (the weights must add up to 1; refused values are audited, nothing stored)."""
     user = require(Role.ADMIN)
-    values = {name: request.form.get(name, "") for name in FORMULA_FIELDS}
+    values = {name: request.form.get(name, "") for name in appraisal.FORMULA_FIELDS}
     try:
         formula = appraisal.new_formula(user, values, request.form.get("note", "").strip(), current_app.config)
     except PerformanceError as refused:

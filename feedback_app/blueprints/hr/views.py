@@ -217,9 +217,7 @@ def formula():
     error = None
     if request.method == "POST":
         form = request.form
-        settings = {name: form.get(name, "") for name in ("predikat_weight", "citizen_weight", "peer_weight",
-                                                          "officer_elements", "minimum", "prior_weight",
-                                                          "officer_verification")}
+        settings = {name: form.get(name, "") for name in appraisal.FORMULA_FIELDS}
         try:
             appraisal.new_formula(_actor(), settings, form.get("note", ""), current_app.config)
             return redirect(url_for(".formula"))

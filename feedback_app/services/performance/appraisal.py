@@ -113,6 +113,10 @@ def current_formula(cfg) -> Formula:
     return newest
 
 
+FORMULA_FIELDS = ("predikat_weight", "citizen_weight", "peer_weight", "officer_elements", "minimum", "prior_weight",
+                  "officer_verification")  # what a page's form for a new version sends
+
+
 def new_formula(actor: User | None, settings: dict, note: str, cfg) -> Formula:
     """Add a formula version (closed periods keep theirs). A bad setting is refused, audited, nothing stored."""
     try:
