@@ -514,7 +514,8 @@ def test_the_scan_records_what_it_flagged_and_a_second_run_changes_nothing(app, 
     assert jobs.scan_integrity(app.config, MONDAY + timedelta(hours=2)) == "burst_officer: 9 responses flagged"
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "integrity.scan")).one()
     assert event.user_id is None and event.new == {"burst_officer": burst[1:]} and event.detail == (
-        "burst_officer: 3x own baseline, floors (new, known after 10 days) {60: (8, 5), 1440: (15, 8)}; "
+        "burst_officer: 3x own baseline, floors (new, known after 10 days) {60: (8, 5), 1440: (15, 8)}, "
+        "times the counter's load up to 3; "
         "burst_counter: 3x own baseline, floors (new, known after 10 days) {60: (20, 8), 1440: (60, 15)}; "
         "burst_device: {'most': 4, 'minutes': 60}; "
         "identical_comment: {'most': 2, 'minutes': 1440, 'min_chars': 20, 'generic_subjects': 3}; "

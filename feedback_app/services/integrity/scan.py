@@ -406,6 +406,7 @@ def scan(cfg, now: datetime | None = None) -> dict[str, list[int]]:
 def describe(cfg) -> str:
     """The scan rules in force with their thresholds, for the audit row."""
     parts = [f"{r.flag}: {r.multiple:g}x own baseline, floors (new, known after {r.known_after} days) {r.windows}"
+             + (f", times the counter's load up to {r.most_load:g}" if r.most_load else "")
              for r in baseline_rules(cfg)]
     for flag, key in (("burst_device", "INTEGRITY_BURST_DEVICE"), ("identical_comment", "INTEGRITY_IDENTICAL_COMMENTS"),
                       ("beyond_services", "INTEGRITY_BEYOND_SERVICES"), ("not_served", "INTEGRITY_NOT_SERVED"),
