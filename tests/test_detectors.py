@@ -357,6 +357,14 @@ def test_unnamed_answers_stuffed_at_the_counter_lend_an_officer_no_load(app, pus
     assert scan.scan(app.config, MONDAY + timedelta(hours=12)) == {"burst_counter": stuffed, "burst_officer": friends}
 
 
+def test_a_counter_whose_answers_in_the_window_are_all_excluded_lends_no_load(app, puskesmas):
+    point, dewi = puskesmas
+    _history(point, [dewi, None], 3)
+    # a script's answers, each flagged on submit: the counter has nothing counted in the window to lend a load
+    script = _bulk(point, dewi, _spread(MONDAY, 12, hours=0.5), integrity_flags="too_fast", excluded=True)
+    assert scan.scan(app.config, MONDAY + timedelta(hours=2)) == {"burst_officer": script}
+
+
 def test_the_counter_load_can_be_turned_off(make_app, dukcapil):
     app = make_app(INTEGRITY_BURST_OFFICER={"windows": {"60": {"new": 8, "known": 5}}, "counter_load": 0})
     point, officers = dukcapil

@@ -182,7 +182,7 @@ class CounterLoad:
 
     def __init__(self, rule: BaselineBurst, scope: Scope, start: datetime, suspect: set[int] = frozenset()) -> None:
         self.rule, self.tz = rule, scope.tz
-        self.now: dict[int, list[tuple[datetime, int | None]]] = defaultdict(list)
+        self.now: dict[int, list[tuple[datetime, int | None]]] = {row.service_point_id: [] for row in scope.rows}
         for row in scope.rows:
             if not row.excluded and row.id not in suspect:
                 self.now[row.service_point_id].append((row.submitted_at, row.staff_id))
