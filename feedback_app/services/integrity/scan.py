@@ -176,8 +176,8 @@ def _judged(rule: BaselineBurst, row) -> bool:
 class CounterLoad:
     """How busy the rest of an officer's counter is in a window, against its own history: per counter, the responses
     not about the officer (colleagues', unnamed, verified) within the window, over the median of that same count's
-    busiest window of a day in the days before. Counters whose rest has fewer than `known_after` active days of
-    history, give no load (1: the officer's own baseline alone). Responses kept out of the scores, and the
+    busiest window of a day in the days before. A counter whose rest has fewer than `known_after` active days of
+    history gives no load (1: the officer's own baseline alone). Responses kept out of the scores, and the
     `suspect` ones (found by this scan's device and counter rules), lend no load."""
 
     def __init__(self, rule: BaselineBurst, scope: Scope, start: datetime, suspect: set[int] = frozenset()) -> None:
