@@ -92,10 +92,13 @@ class Defaults:
     # burst_officer / burst_counter: more responses within a window (minutes) than `multiple` times the officer's
     # (counter's) own typical busiest window of a day over the previous INTEGRITY_BASELINE_DAYS, and never fewer
     # than the window's floor: `new` while it has fewer than `known_after_days` active days, then `known`. A
-    # counter's bursts are of answers naming no officer ("Tidak tahu"); the officer rule has the others.
+    # counter's bursts are of answers naming no officer ("Tidak tahu"); the officer rule has the others. An
+    # officer's threshold is multiplied by their counter's load, up to `counter_load` times (0: off): the rest of
+    # the counter's responses (colleagues', unnamed, verified) in the same window over their own typical busiest
+    # window, when above 1 and known (`known_after_days` of history): a busy counter's busy officer is no burst.
     INTEGRITY_BASELINE_DAYS = 28
     INTEGRITY_BURST_OFFICER = {"windows": {"60": {"new": 8, "known": 5}, "1440": {"new": 15, "known": 8}},
-                               "multiple": 3.0, "known_after_days": 10}
+                               "multiple": 3.0, "known_after_days": 10, "counter_load": 3.0}
     INTEGRITY_BURST_COUNTER = {"windows": {"60": {"new": 20, "known": 8}, "1440": {"new": 60, "known": 15}},
                                "multiple": 3.0, "known_after_days": 10}
     # burst_device: more than `most` responses from one device (a daily-rotating keyed hash of address and browser)

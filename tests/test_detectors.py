@@ -296,6 +296,86 @@ def test_a_counter_burst_of_unattributed_answers_is_flagged_against_the_counters
     assert found == {"burst_counter": stuffed} and _flagged(stuffed, "burst_counter") and _clean(served)
 
 
+# --- an officer's burst against the counter's load --------------------------------------------------------------
+
+def _rush(point, staff, n, start=MONDAY):
+    return _bulk(point, staff, _spread(start, n, hours=1))
+
+
+def test_a_busy_officer_in_her_counters_rush_hour_is_no_burst(app, dukcapil):
+    point, officers = dukcapil
+    rina = officers[0]
+    _history(point, [*officers, None], 30)  # about 5 in an officer's busiest hour; 18 for the rest of the counter
+    # a Monday queue three times the usual rush: 15 each in the hour, and 20 for Rina, the fastest: more than
+    # 3 x her own busiest hour (15), while her colleagues and the unnamed answers are as busy
+    rush = _rush(point, rina, 20) + [i for staff in [*officers[1:], None] for i in _rush(point, staff, 15)]
+    assert scan.scan(app.config, MONDAY + timedelta(hours=3)) == {} and _clean(rush)
+
+
+def test_a_campaign_for_one_officer_inside_the_rush_hour_is_still_flagged(app, dukcapil):
+    point, officers = dukcapil
+    sari = officers[2]
+    _history(point, [*officers, None], 30)
+    colleagues = [i for staff in [*officers[:2], officers[3], None] for i in _rush(point, staff, 15)]
+    served = _rush(point, sari, 15)
+    friends = _bulk(point, sari, _spread(MONDAY + timedelta(minutes=5), 40, hours=0.8))  # each from their own phone
+    # the counter's load lets Sari have three times her usual share of a rush (45 in the hour), not 55
+    assert scan.scan(app.config, MONDAY + timedelta(hours=3)) == {"burst_officer": sorted(served + friends)}
+    assert _flagged(friends, "burst_officer") and _clean(colleagues)
+
+
+def test_without_the_counters_history_a_busy_hour_lends_no_load(app, dukcapil):
+    point, officers = dukcapil
+    rina = officers[0]
+    # a counter's first week: no history, so the floor (8 an hour) holds however busy the colleagues are
+    colleagues = [i for staff in [*officers[1:], None] for i in _rush(point, staff, 8)]
+    busiest = _rush(point, rina, 9)
+    assert scan.scan(app.config, MONDAY + timedelta(hours=3)) == {"burst_officer": busiest} and _clean(colleagues)
+
+
+def test_an_officer_new_to_a_busy_counter_is_judged_by_its_load(app, dukcapil):
+    point, officers = dukcapil
+    _history(point, [*officers, None], 30)
+    baru = factories.staff(point.unit, name="Baru")  # no history of his own: the floor of 8 an hour
+    factories.on_duty(baru, point)
+    # in the counter's rush (three times its usual) his 12 in the hour are his share of the queue
+    rush = _rush(point, baru, 12) + [i for staff in [*officers, None] for i in _rush(point, staff, 15)]
+    assert scan.scan(app.config, MONDAY + timedelta(hours=3)) == {} and _clean(rush)
+    # the next day, 12 in an hour while the counter is quiet are a burst
+    tuesday = MONDAY + timedelta(days=1, hours=2)
+    quiet = _rush(point, baru, 12, start=tuesday) + _rush(point, officers[0], 2, start=tuesday)
+    assert scan.scan(app.config, tuesday + timedelta(hours=3)) == {"burst_officer": quiet[:12]}
+
+
+def test_unnamed_answers_stuffed_at_the_counter_lend_an_officer_no_load(app, puskesmas):
+    point, dewi = puskesmas
+    _history(point, [dewi], 3)
+    _history(point, [None], 2)
+    # "Tidak tahu" stuffed at the counter beside friends of Dewi: the counter looks busy only through a burst
+    stuffed = _bulk(point, None, _spread(MONDAY + timedelta(hours=9), 25, hours=0.8))
+    friends = _bulk(point, dewi, _spread(MONDAY + timedelta(hours=9), 12, hours=0.9))
+    assert scan.scan(app.config, MONDAY + timedelta(hours=12)) == {"burst_counter": stuffed, "burst_officer": friends}
+
+
+def test_a_counter_whose_answers_in_the_window_are_all_excluded_lends_no_load(app, puskesmas):
+    point, dewi = puskesmas
+    _history(point, [dewi, None], 3)
+    # a script's answers, each flagged on submit: the counter has nothing counted in the window to lend a load
+    script = _bulk(point, dewi, _spread(MONDAY, 12, hours=0.5), integrity_flags="too_fast", excluded=True)
+    assert scan.scan(app.config, MONDAY + timedelta(hours=2)) == {"burst_officer": script}
+
+
+def test_the_counter_load_can_be_turned_off(make_app, dukcapil):
+    app = make_app(INTEGRITY_BURST_OFFICER={"windows": {"60": {"new": 8, "known": 5}}, "counter_load": 0})
+    point, officers = dukcapil
+    with app.app_context():
+        _history(point, [*officers, None], 30)
+        rina = _rush(point, officers[0], 20)
+        for staff in [*officers[1:], None]:
+            _rush(point, staff, 15)
+        assert scan.scan(app.config, MONDAY + timedelta(hours=3)) == {"burst_officer": rina}
+
+
 def test_burst_rules_can_be_turned_off(make_app, puskesmas):
     app = make_app(INTEGRITY_BURST_OFFICER=None)
     point, dewi = puskesmas
@@ -442,7 +522,8 @@ def test_the_scan_records_what_it_flagged_and_a_second_run_changes_nothing(app, 
     assert jobs.scan_integrity(app.config, MONDAY + timedelta(hours=2)) == "burst_officer: 9 responses flagged"
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "integrity.scan")).one()
     assert event.user_id is None and event.new == {"burst_officer": burst[1:]} and event.detail == (
-        "burst_officer: 3x own baseline, floors (new, known after 10 days) {60: (8, 5), 1440: (15, 8)}; "
+        "burst_officer: 3x own baseline, floors (new, known after 10 days) {60: (8, 5), 1440: (15, 8)}, "
+        "times the counter's load up to 3; "
         "burst_counter: 3x own baseline, floors (new, known after 10 days) {60: (20, 8), 1440: (60, 15)}; "
         "burst_device: {'most': 4, 'minutes': 60}; "
         "identical_comment: {'most': 2, 'minutes': 1440, 'min_chars': 20, 'generic_subjects': 3}; "
@@ -612,3 +693,26 @@ def test_burst_floors_as_a_deployment_may_write_them():
     assert soon.thresholds(scan.History(5, {60: 1})) == {60: 5}
     twice, = scan.baseline_rules({"INTEGRITY_BURST_OFFICER": {"windows": {"60": 2}, "multiple": 2}})
     assert twice.thresholds(scan.History(12, {60: 4})) == {60: 8}
+    assert twice.thresholds(scan.History(12, {60: 4}), load=2.5) == {60: 8}  # no counter_load: the load is ignored
+    loaded, = scan.baseline_rules({"INTEGRITY_BURST_OFFICER": {"windows": {"60": 2}, "counter_load": 3}})
+    assert loaded.thresholds(scan.History(12, {60: 4}), load=0.5) == {60: 12}  # a quiet counter lowers nothing
+    assert loaded.thresholds(scan.History(12, {60: 4}), load=2.5) == {60: 30}
+    assert loaded.thresholds(scan.History(12, {60: 4}), load=9) == {60: 36}  # at most 3 times
+    assert loaded.thresholds(scan.History(), load=2) == {60: 4}  # the floor too: a newcomer's share of a rush
+    counter, = scan.baseline_rules({"INTEGRITY_BURST_COUNTER": {"windows": {"60": 2}, "counter_load": 3}})
+    assert counter.thresholds(scan.History(12, {60: 4}), load=2) == {60: 12}  # a counter has no load of its own
+
+
+def test_a_shifted_clock_runs_from_the_instant_a_drill_gives():
+    """The attack drill's --at: every process shifts the clock by the same delta, and it keeps running from there."""
+    app_clock.freeze(None)
+    try:
+        app_clock.shift(timedelta(days=-3, hours=2))
+        first = app_clock.now_utc()
+        assert abs(first - (datetime.now(timezone.utc) - timedelta(days=3, hours=-2))) < timedelta(seconds=1)
+        assert app_clock.now_utc() >= first  # it runs
+        app_clock.freeze(MONDAY)
+        assert app_clock.now_utc() == MONDAY  # a frozen clock still wins
+    finally:
+        app_clock.shift(timedelta(0))
+        app_clock.freeze(MONDAY)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 REGENCY_ZONE = "Asia/Jakarta"  # the default of the TIMEZONE setting, for services called without the app's
 _frozen: datetime | None = None
+_offset = timedelta(0)  # how far the running clock is set from the real one (a drill run "as at" another hour)
 
 
 @lru_cache(maxsize=8)
@@ -21,7 +22,7 @@ def zone(name: str) -> ZoneInfo:
 
 def now_utc() -> datetime:
     """The current instant, aware, in UTC (the frozen one while `freeze` holds it)."""
-    return _frozen if _frozen is not None else datetime.now(timezone.utc)
+    return _frozen if _frozen is not None else datetime.now(timezone.utc) + _offset
 
 
 def freeze(instant: datetime | None) -> None:
@@ -30,6 +31,13 @@ def freeze(instant: datetime | None) -> None:
     if instant is not None and instant.tzinfo is None:
         raise ValueError("freeze needs an aware datetime")
     _frozen = instant.astimezone(timezone.utc) if instant is not None else None
+
+
+def shift(delta: timedelta) -> None:
+    """Let the clock run `delta` ahead of (negative: behind) the real one: every process of a drill given the same
+    delta shares one "now" that moves as time passes (`freeze` still wins while it holds)."""
+    global _offset
+    _offset = delta
 
 
 def advance(delta: timedelta) -> datetime:

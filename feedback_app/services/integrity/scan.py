@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import median
@@ -22,15 +24,22 @@ from . import delivered, links, rules
 DAY_MINUTES = 1440
 
 
-def _windows(times: list[datetime], most: int, minutes: int) -> list[tuple[int, int]]:
+Limit = Callable[[int, int], int]  # (first, last) positions of a window -> the most it may hold
+
+
+def _limit(most: int | Limit) -> Limit:
+    return most if callable(most) else (lambda first, last: most)
+
+
+def _windows(times: list[datetime], most: int | Limit, minutes: int) -> list[tuple[int, int]]:
     """(first, last) positions in `times` (sorted) of each window of `minutes`, ending at a response, that holds
-    more than `most`."""
+    more than `most` (a number, or a function of the window's positions)."""
     found: list[tuple[int, int]] = []
-    width, first = timedelta(minutes=minutes), 0
+    width, first, limit = timedelta(minutes=minutes), 0, _limit(most)
     for last, when in enumerate(times):
         while when - times[first] > width:
             first += 1
-        if last - first + 1 > most:
+        if last - first + 1 > limit(first, last):
             found.append((first, last))
     return found
 
@@ -40,18 +49,19 @@ def _bursts(times: list[datetime], most: int, minutes: int) -> set[int]:
     return {i for first, last in _windows(times, most, minutes) for i in range(first, last + 1)}
 
 
-def _burst_makers(members: list, most: int, minutes: int) -> set[int]:
+def _burst_makers(members: list, most: int | Limit, minutes: int) -> set[int]:
     """Positions (in `members`, sorted by time) of the responses that make a burst. In a window holding more than
     `most`, the devices that answered more than once in it make the burst when the window, without their answers,
     holds no more than `most`: only theirs are flagged, and the citizens served meanwhile, once each, are left
     alone. Otherwise (many devices once each, as friends sent a photo of the poster) every answer in the window is,
     for a reviewer to sort out. A response without a device hash counts as a device of its own."""
     found: set[int] = set()
-    for first, last in _windows([m.submitted_at for m in members], most, minutes):
+    limit = _limit(most)
+    for first, last in _windows([m.submitted_at for m in members], limit, minutes):
         inside = range(first, last + 1)
         answers = Counter(members[i].client_hash for i in inside if members[i].client_hash)
         repeated = {i for i in inside if answers[members[i].client_hash] > 1}
-        found.update(repeated if len(inside) - len(repeated) <= most else inside)
+        found.update(repeated if len(inside) - len(repeated) <= limit(first, last) else inside)
     return found
 
 
@@ -81,18 +91,24 @@ class Scope:
 class BaselineBurst:
     """More responses for one officer (one counter) within a window than `multiple` times its own typical busiest
     window of a day, over the days before; never fewer than the window's floor: the `new` floor while the group
-    has fewer than `known_after` active days of history, the lower `known` floor once its history speaks."""
+    has fewer than `known_after` active days of history, the lower `known` floor once its history speaks.
+    An officer's threshold grows with their counter's load (`counter_load`, up to `most_load` times; 0: off): when
+    the rest of the counter is busier in the same window than its own typical busiest window, a busy officer is a
+    busy counter, not a campaign (which raises one officer's count, not the colleagues' and the unnamed ones')."""
 
     flag: str
     column: str  # staff_id, or service_point_id for the responses naming no officer (the officer rule has the rest)
     windows: dict[int, tuple[int, int]]  # window in minutes -> (floor without history, floor with history)
     multiple: float
     known_after: int
+    most_load: float = 0.0
 
-    def thresholds(self, history: History) -> dict[int, int]:
-        """The most responses each window may hold, given the group's history."""
+    def thresholds(self, history: History, load: float = 1.0) -> dict[int, int]:
+        """The most responses each window may hold, given the group's history and its counter's load (the rest of
+        the counter's responses in the window over their typical busiest window: 1 as usual, 2 twice as busy)."""
         known = history.days >= self.known_after
-        return {m: max(floors[1] if known else floors[0], math.ceil(self.multiple * history.peaks.get(m, 0)))
+        scale = min(self.most_load, max(1.0, load)) if self.most_load else 1.0
+        return {m: math.ceil(scale * max(floors[1] if known else floors[0], self.multiple * history.peaks.get(m, 0)))
                 for m, floors in self.windows.items()}
 
 
@@ -118,7 +134,8 @@ def baseline_rules(cfg) -> list[BaselineBurst]:
         conf = rules.setting(cfg, key)
         if conf:
             found.append(BaselineBurst(flag, column, {int(m): _floors(f) for m, f in conf["windows"].items()},
-                                       float(conf.get("multiple", 3)), int(conf.get("known_after_days", 10))))
+                                       float(conf.get("multiple", 3)), int(conf.get("known_after_days", 10)),
+                                       float(conf.get("counter_load") or 0) if column == "staff_id" else 0.0))
     return found
 
 
@@ -156,17 +173,78 @@ def _judged(rule: BaselineBurst, row) -> bool:
     return row.verification != Verification.VERIFIED
 
 
-def _baseline_bursts(rule: BaselineBurst, scope: Scope, baseline_days: int) -> set[int]:
+class CounterLoad:
+    """How busy the rest of an officer's counter is in a window, against its own history: per counter, the responses
+    not about the officer (colleagues', unnamed, verified) within the window, over the median of that same count's
+    busiest window of a day in the days before. A counter whose rest has fewer than `known_after` active days of
+    history gives no load (1: the officer's own baseline alone). Responses kept out of the scores, and the
+    `suspect` ones (found by this scan's device and counter rules), lend no load."""
+
+    def __init__(self, rule: BaselineBurst, scope: Scope, start: datetime, suspect: set[int] = frozenset()) -> None:
+        self.rule, self.tz = rule, scope.tz
+        self.now: dict[int, list[tuple[datetime, int | None]]] = {row.service_point_id: [] for row in scope.rows}
+        for row in scope.rows:
+            if not row.excluded and row.id not in suspect:
+                self.now[row.service_point_id].append((row.submitted_at, row.staff_id))
+        self.history: dict[int, list[tuple[datetime, int | None]]] = defaultdict(list)
+        for point_id, staff_id, when in db.session.execute(
+                select(Response.service_point_id, Response.staff_id, Response.submitted_at)
+                .where(Response.submitted_at >= start, Response.submitted_at < scope.since,
+                       Response.excluded.is_(False), Response.service_point_id.in_(sorted(self.now)))
+                .order_by(Response.submitted_at)) if self.now else ():
+            self.history[point_id].append((when, staff_id))
+        self.times = {p: [when for when, _ in rows] for p, rows in self.now.items()}
+        self.typical: dict[tuple[int, int], History] = {}
+
+    def _typical(self, point_id: int, officer_id: int) -> History:
+        """The rest's (everyone at the counter but the officer) history at the counter."""
+        if (point_id, officer_id) not in self.typical:
+            days: dict[date, list[datetime]] = defaultdict(list)
+            for when, staff_id in self.history.get(point_id, ()):
+                if staff_id != officer_id:
+                    days[to_local(when, self.tz).date()].append(when)
+            peaks = {m: median([len(t) if m >= DAY_MINUTES else _peak(t, m) for t in days.values()])
+                     for m in self.rule.windows} if days else {}
+            self.typical[(point_id, officer_id)] = History(len(days), peaks)
+        return self.typical[(point_id, officer_id)]
+
+    def load(self, officer_id: int, point_ids: set[int], end: datetime, minutes: int) -> float:
+        """The rest of these counters' responses in the `minutes` up to `end`, over their typical busiest window."""
+        now = typical = 0.0
+        for point_id in point_ids:
+            history = self._typical(point_id, officer_id)
+            if history.days < self.rule.known_after or not history.peaks.get(minutes):
+                continue
+            times, rows = self.times[point_id], self.now[point_id]
+            inside = range(bisect_left(times, end - timedelta(minutes=minutes)), bisect_right(times, end))
+            now += sum(1 for i in inside if rows[i][1] != officer_id)
+            typical += history.peaks[minutes]
+        return now / typical if typical else 1.0
+
+
+def _baseline_bursts(rule: BaselineBurst, scope: Scope, baseline_days: int,
+                     suspect: set[int] = frozenset()) -> set[int]:
     groups: dict[int, list] = defaultdict(list)
     for row in scope.rows:
         key = getattr(row, rule.column)
         if key is not None and _judged(rule, row):
             groups[key].append(row)
-    base = baselines(rule, set(groups), scope.since - timedelta(days=baseline_days), scope.since, scope.tz)
+    start = scope.since - timedelta(days=baseline_days)
+    base = baselines(rule, set(groups), start, scope.since, scope.tz)
+    counters = CounterLoad(rule, scope, start, suspect) if rule.most_load and groups else None
     found = set()
     for key, members in groups.items():
-        for minutes, most in rule.thresholds(base.get(key, History())).items():
-            found.update(members[i].id for i in _burst_makers(members, most, minutes))
+        history = base.get(key, History())
+        for minutes, most in rule.thresholds(history).items():
+            if counters is None:
+                found.update(members[i].id for i in _burst_makers(members, most, minutes))
+                continue
+
+            def limit(first: int, last: int, key=key, minutes=minutes) -> int:
+                load = counters.load(key, {m.service_point_id for m in members[first:last + 1]},
+                                     members[last].submitted_at, minutes)
+                return rule.thresholds(history, load)[minutes]
+            found.update(members[i].id for i in _burst_makers(members, limit, minutes))
     return found
 
 
@@ -273,15 +351,17 @@ def detect(cfg, now: datetime) -> dict[str, set[int]]:
     rows = db.session.execute(
         select(Response.id, Response.submitted_at, Response.staff_id, Response.service_point_id, Response.unit_id,
                Response.client_hash, Response.comment, Response.verification, Response.integrity_flags,
-               Response.reviewed_at)
+               Response.reviewed_at, Response.excluded)
         .where(Response.submitted_at >= since, Response.submitted_at <= now)
         .order_by(Response.submitted_at, Response.id)).all()
     scope = Scope(rows, since, cfg["TIMEZONE"], cfg)
     found: dict[str, set[int]] = {}
-    for rule in baseline_rules(cfg):
-        found[rule.flag] = _baseline_bursts(rule, scope, int(cfg["INTEGRITY_BASELINE_DAYS"]))
     if conf := rules.setting(cfg, "INTEGRITY_BURST_DEVICE"):
         found["burst_device"] = _device_bursts(conf, scope)
+    # the counter's burst before the officer's: what it or the device rule finds lends an officer no counter load
+    for rule in sorted(baseline_rules(cfg), key=lambda r: r.column == "staff_id"):
+        found[rule.flag] = _baseline_bursts(rule, scope, int(cfg["INTEGRITY_BASELINE_DAYS"]),
+                                            set().union(*found.values()))
     if conf := rules.setting(cfg, "INTEGRITY_IDENTICAL_COMMENTS"):
         found["identical_comment"] = _identical_comments(conf, scope)
     provider = delivered.provider(cfg)
@@ -326,6 +406,7 @@ def scan(cfg, now: datetime | None = None) -> dict[str, list[int]]:
 def describe(cfg) -> str:
     """The scan rules in force with their thresholds, for the audit row."""
     parts = [f"{r.flag}: {r.multiple:g}x own baseline, floors (new, known after {r.known_after} days) {r.windows}"
+             + (f", times the counter's load up to {r.most_load:g}" if r.most_load else "")
              for r in baseline_rules(cfg)]
     for flag, key in (("burst_device", "INTEGRITY_BURST_DEVICE"), ("identical_comment", "INTEGRITY_IDENTICAL_COMMENTS"),
                       ("beyond_services", "INTEGRITY_BEYOND_SERVICES"), ("not_served", "INTEGRITY_NOT_SERVED"),
