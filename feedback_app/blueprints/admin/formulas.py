@@ -7,8 +7,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from ...extensions import db
-from ...models import AwardCategory, Role
-from ...services.performance import settings
+from ...models import AwardCategory, PeriodKind, Role
+from ...services.performance import period_kinds, settings
 from ...services.messages import Refusal
 from ...services.performance.appraisal import PREDIKAT_ORDER
 from .. import say
@@ -16,14 +16,18 @@ from . import bp
 from .access import actor, require
 
 
-def _page(award_error: tuple[int, str] | None = None, status: int = 200):
+KIND_ROLES = (Role.ADMIN, Role.HR)  # BKPSDM owns the periods (product.md), so HR changes their kinds too
+
+
+def _page(award_error: tuple[int, str] | None = None, kind_error: tuple[int | None, str] | None = None,
+          status: int = 200):
     cfg = current_app.config
     formulas = settings.formulas(cfg)
     return render_template(
         "admin/formulas.html", formulas=formulas, current=formulas[0].item, categories=settings.categories(),
         kinds=settings.period_kinds(cfg), predikat_order=PREDIKAT_ORDER,
-        award_error=award_error, form=request.form if status != 200 else None,
-        may_change=actor().role == Role.ADMIN), status
+        award_error=award_error, kind_error=kind_error, form=request.form if status != 200 else None,
+        may_change=actor().role == Role.ADMIN, may_change_kinds=actor().role in KIND_ROLES), status
 
 
 @bp.get("/formulas")
@@ -46,3 +50,37 @@ def award_gates(category_id: int):
         return _page(award_error=(category_id, say(refused)), status=400)
     flash(_("The gates of %(name)s are saved; nominations already made keep theirs.", name=category.name))
     return redirect(url_for(".formulas") + f"#award-{category_id}")
+
+
+def _kind_form(code: str = "") -> period_kinds.KindForm:
+    form = request.form
+    return period_kinds.KindForm(code=(form.get("code") or code)[:40], label_id=form.get("label_id", "")[:200],
+                                 label_en=form.get("label_en", "")[:200], months=form.get("months", "")[:10],
+                                 active=form.get("active") == "1")
+
+
+@bp.post("/formulas/kinds")
+def period_kind_create():
+    """Add a period kind (HR and administrators; audited, a wrong one refused with nothing stored)."""
+    user = require(*KIND_ROLES)
+    try:
+        kind = period_kinds.create(user, _kind_form(), current_app.config)
+    except Refusal as refused:
+        return _page(kind_error=(None, say(refused)), status=400)
+    flash(_("Period kind %(code)s is saved.", code=kind.code))
+    return redirect(url_for(".formulas") + "#kinds")
+
+
+@bp.post("/formulas/kinds/<id:kind_id>")
+def period_kind_change(kind_id: int):
+    """Rename a period kind, change its length while no period used it, or (de)activate it (audited)."""
+    user = require(*KIND_ROLES)
+    kind = db.session.get(PeriodKind, kind_id)
+    if kind is None:
+        abort(404)
+    try:
+        period_kinds.change(user, kind, _kind_form(kind.code))
+    except Refusal as refused:
+        return _page(kind_error=(kind_id, say(refused)), status=400)
+    flash(_("Period kind %(code)s is saved.", code=kind.code))
+    return redirect(url_for(".formulas") + f"#kind-{kind_id}")

@@ -13,7 +13,7 @@ from ...models import (
 )
 from ...services import audit
 from ...services.clock import now_utc, to_local
-from ...services.performance import appraisal, awards, cycle, hr_export
+from ...services.performance import appraisal, awards, cycle, hr_export, period_kinds
 from ...services.performance import settings as perf_settings
 from ...services.performance.appraisal import PerformanceError
 from ...services.reporting import exports
@@ -53,7 +53,7 @@ def periods():
                                      .group_by(PerformanceSummary.period_id)).all())
     today = cycle.today(current_app.config, now_utc())
     return render_template("hr/periods.html", rows=rows, counts=counts, today=today,
-                           kinds=current_app.config["PERFORMANCE_PERIOD_KINDS"])
+                           kinds=period_kinds.in_use(current_app.config))
 
 
 @bp.post("/periods/open")

@@ -277,7 +277,8 @@ def _check_units(rows: Rows, report: ImportReport) -> dict[str, dict]:
     for number, row in rows:
         code, name, parent = _text(row, "code").upper(), _text(row, "name"), _text(row, "parent_code").upper()
         if not CODE_RE.match(code):
-            report.problems.append(Problem("units", number, N_("code '%(code)s' must be letters, digits, . _ - (max 40)"),
+            report.problems.append(Problem("units", number,
+                                           N_("code '%(code)s' must be letters, digits, . _ - (max 40)"),
                                            {"code": code[:60]}, "code"))
             continue
         if code in found:
@@ -309,7 +310,8 @@ def _check_points(rows: Rows, units: dict, report: ImportReport) -> dict[str, di
         code = _text(row, "code").upper()
         unit_code = _text(row, "unit_code").upper()
         if not SP_CODE_RE.match(code):
-            report.problems.append(Problem("service_points", number, N_("code '%(code)s' must be 2-32 letters, digits or -"),
+            report.problems.append(Problem("service_points", number,
+                                           N_("code '%(code)s' must be 2-32 letters, digits or -"),
                                            {"code": code[:60]}, "code"))
             continue
         if code in found:

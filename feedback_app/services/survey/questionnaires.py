@@ -262,7 +262,8 @@ def overview() -> list[VersionRow]:
         chosen = chosen or everyone
         if chosen is not None:
             used.setdefault(chosen.id, []).append(unit)
-    answered = set(db.session.scalars(select(Response.questionnaire_id).where(
-        Response.questionnaire_id.in_([q.id for q in versions])).distinct()).all()) if versions else set()
+    # one probe of ix_responses_questionnaire per version (EXISTS), never a pass over every response
+    answered = set(db.session.scalars(select(Questionnaire.id).where(
+        select(Response.id).where(Response.questionnaire_id == Questionnaire.id).exists())).all())
     return [VersionRow(q, all_units.get(q.unit_id), q.id in answered,
                        tuple(sorted(used.get(q.id, []), key=lambda u: u.name))) for q in versions]

@@ -32,7 +32,8 @@ def parse_days(text: str) -> list[int]:
             continue
         bounds = [b.strip() for b in re.split(r"\s*[-\u2013]\s*", part)]
         if len(bounds) > 2 or any(b not in DAY_NAMES for b in bounds):
-            raise ScheduleError(N_("unknown day '%(day)s' (use Sen, Sel, Rab, Kam, Jum, Sab, Min or Mon..Sun)"), day=part)
+            raise ScheduleError(N_("unknown day '%(day)s' (use Sen, Sel, Rab, Kam, Jum, Sab, Min or Mon..Sun)"),
+                                day=part)
         first, last = DAY_NAMES[bounds[0]], DAY_NAMES[bounds[-1]]
         if last < first:
             raise ScheduleError(N_("day range '%(days)s' runs backwards"), days=part)
