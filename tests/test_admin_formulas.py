@@ -199,6 +199,9 @@ def test_a_used_kind_is_renamed_but_keeps_its_length_and_a_deactivated_kind_open
     [event] = _kind_audit("period_kind.change")
     assert event.old["label_id"] == "Triwulan" and event.new["label_id"] == "Triwulanan"
     assert event.old["months"] == event.new["months"] == 3
+    log = client.get("/hr/audit?action=period_kind.").get_data(as_text=True)
+    assert "Jenis periode diubah" in log
+    assert re.search(r"<b>Nama \(bahasa Indonesia\)</b>: Triwulan <span[^>]*>&rarr;</span>.*? Triwulanan</li>", log)
 
     off = client.post(f"/admin/formulas/kinds/{year.id}", data={"csrf_token": token, "label_id": "Tahunan",
                                                                 "label_en": "Yearly", "months": "12"})
