@@ -148,7 +148,7 @@ class Defaults:
     # Performance cycle (issue 4): which period kinds run, how long after a period ends the scheduler closes
     # it (late responses and ratings are still accepted meanwhile), the first combined-index formula (later
     # versions are made with `flask performance formula`), and the predikat share above which a unit is warned.
-    PERFORMANCE_PERIOD_KINDS = ("quarter", "year")
+    PERFORMANCE_PERIOD_KINDS = ("quarter", "year")  # the first rows of period_kinds; then changed in /admin/formulas
     PERIOD_GRACE_DAYS = 5
     # Periods are opened only by HR (a POST, audited) and the scheduler, never by a page; one that ended longer
     # ago than this cannot be opened (a closed one is reopened instead), nor one that has not begun.

@@ -61,6 +61,34 @@ def test_the_list_filters_by_role_unit_and_status(client, people):
     assert client.get("/admin/accounts?unit=abc").status_code == 400
 
 
+def test_the_list_shows_fifty_a_page_and_searches_names(client, people):
+    from werkzeug.security import generate_password_hash
+
+    hashed = generate_password_hash(PASSWORD)
+    db.session.add_all(User(username=f"petugas{n:03d}", name=f"Petugas Nomor {n}", role=Role.OFFICER,
+                            password_hash=hashed) for n in range(1, 61))
+    db.session.commit()
+    login(client, "bkpsdm")
+    first = client.get("/admin/accounts?role=officer").get_data(as_text=True)
+    second = client.get("/admin/accounts?role=officer&page=2").get_data(as_text=True)
+    on_first = set(re.findall(r">(petugas\d{3})<", first))
+    on_second = set(re.findall(r">(petugas\d{3})<", second))
+    assert len(on_first) == 50 and len(on_second) == 10 and not on_first & on_second
+    assert "60 akun" in first and "Halaman 1 dari 2" in first
+    assert "page=2" in first and "role=officer" in first  # the next page keeps the filter
+    assert on_second == {f"petugas{n:03d}" for n in range(51, 61)}
+
+    found = client.get("/admin/accounts?q=nomor%207").get_data(as_text=True)
+    assert set(re.findall(r">(petugas\d{3})<", found)) == {"petugas007"}
+    assert ">kadis<" in client.get("/admin/accounts?q=KADIS").get_data(as_text=True)
+
+    for bad in ("0", "-1", "abc", "99999999999"):
+        refused = client.get(f"/admin/accounts?page={bad}")
+        assert refused.status_code == 400, bad
+    beyond = client.get("/admin/accounts?role=officer&page=3")
+    assert beyond.status_code == 404 and "1 sampai 2" in beyond.get_data(as_text=True)
+
+
 def test_hr_creates_a_unit_head_who_must_choose_a_password_at_first_sign_in(client, make_app, people):
     login(client, "bkpsdm")
     response = _post(client, "/admin/accounts/new",

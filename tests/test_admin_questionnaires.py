@@ -53,6 +53,21 @@ def test_the_list_shows_scope_units_using_each_version_and_whether_it_was_answer
     assert all(name in row for name in ("Disdukcapil", "UPT Capil Pemayung", "Puskesmas"))
 
 
+def test_only_the_answered_versions_are_marked_answered(client, app):
+    from feedback_app.services.survey import questionnaires
+
+    _admin(client)
+    standard = db.session.scalars(select(Questionnaire)).one()
+    db.session.add_all(Questionnaire(code=standard.code, version=standard.version + n, title=f"v{n}")
+                       for n in (1, 2))
+    db.session.commit()
+    assert {row.questionnaire.version: row.answered for row in questionnaires.overview()} == {1: False, 2: False,
+                                                                                            3: False}
+    _answer(standard, db.session.scalars(select(ServicePoint).where(ServicePoint.code == "PKM-01")).one())
+    assert {row.questionnaire.version: row.answered for row in questionnaires.overview()} == {1: True, 2: False,
+                                                                                            3: False}
+
+
 def test_a_unit_version_with_an_extra_question_is_published_audited_and_asked_in_its_sub_units(client, app):
     capil, sub, puskesmas = _admin(client)
     token = _csrf(client, "/admin/questionnaires/new")

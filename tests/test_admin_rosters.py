@@ -235,9 +235,9 @@ def test_an_upload_with_problems_shows_them_by_row_and_stores_nothing(client, re
     response = _upload(client, data, "duty_roster.csv")
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "3 masalah ditemukan" in html
-    rows = re.findall(r'<tr><td>duty_roster</td><td class="n">(\d+)</td><td>([^<]*)</td></tr>', html)
-    assert [r[0] for r in rows] == ["3", "4", "4"]
-    assert "unknown staff HON-9999" in rows[0][1] and "unknown service_point_code NOPE-1" in rows[1][1]
+    rows = re.findall(r'<tr><td>duty_roster</td><td class="n">(\d+)</td><td>(\w*)</td><td>([^<]*)</td></tr>', html)
+    assert [r[:2] for r in rows] == [("3", "staff"), ("4", "service_point_code"), ("4", "end")]
+    assert "pegawai HON-9999 tidak dikenal" in rows[0][2] and "service_point_code NOPE-1 tidak dikenal" in rows[1][2]
     assert 'name="upload"' not in html and len(_shifts()) == 1 and _audit("roster.import") == []
 
 
@@ -288,3 +288,56 @@ def test_the_import_leaves_a_weeks_own_roster_alone(client, regency, runner, tmp
     assert len(_shifts(week_start=THIS_WEEK)) == 2 and len(_shifts(week_start=None)) == 2
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)
                              .where(AuditEvent.action == "roster.import")) == 1
+
+
+def _problem_workbook(siti) -> bytes:
+    """A workbook with a staff sheet and a roster sheet, each row wrong in its own way."""
+    book = openpyxl.Workbook()
+    staff = book.active
+    staff.title = "staff"
+    staff.append(["nip", "code", "name", "asn_type", "position", "unit_code", "active"])
+    staff.append(["196608011988131001", None, "Bulan Tigabelas", "PNS", "Perawat", "DKC", "ya"])
+    staff.append([None, None, "Tanpa Kode", "honor", "Pendukung", "ENTAH", "mungkin"])
+    roster = book.create_sheet("duty_roster")
+    roster.append(["staff", "service_point_code", "days", "start", "end"])
+    roster.append([siti.nip, "LKT-01", "Senen", "08:00", "12:00"])
+    roster.append([siti.nip, "LKT-01", "Sel", "8 pagi", "12:00"])
+    roster.append([siti.nip, "LKT-01", "Rab", "08:00", "12:00"])
+    roster.append([siti.nip, "LKT-01", "Rab", "08:00", "12:00"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _problem_rows(html: str) -> list[tuple[str, str, str, str]]:
+    return re.findall(r'<tr><td>(\w+)</td><td class="n">(\d+)</td><td>(\w*)</td><td>([^<]*)</td></tr>',
+                      html.replace("&#39;", "'"))
+
+
+def test_upload_problems_are_shown_in_the_readers_language_with_row_and_column(client, regency):
+    login(client, "admin")
+    data = _problem_workbook(regency["siti"])
+    response = _upload(client, data, "roster.xlsx")
+    assert response.status_code == 400
+    rows = _problem_rows(response.get_data(as_text=True))
+    assert rows == [
+        ("staff", "2", "nip", "NIP 196608011988131001: bulan pengangkatan 13 bukan 01-12"),
+        ("staff", "2", "unit_code", "unit_code DKC tidak dikenal"),
+        ("staff", "3", "asn_type", "asn_type 'HONOR' bukan PNS, PPPK atau NON-ASN"),
+        ("staff", "3", "unit_code", "unit_code ENTAH tidak dikenal"),
+        ("staff", "3", "active", "active 'mungkin' bukan ya/tidak"),
+        ("duty_roster", "2", "days",
+         "hari 'senen' tidak dikenal (pakai Sen, Sel, Rab, Kam, Jum, Sab, Min atau Mon..Sun)"),
+        ("duty_roster", "3", "start", "'8 pagi' bukan jam seperti 08:00"),
+        ("duty_roster", "5", "", "shift yang sama dengan baris 4"),
+    ]
+
+    client.get("/admin/rosters?lang=en")
+    english = _problem_rows(_upload(client, data, "roster.xlsx").get_data(as_text=True))
+    assert [row[:3] for row in english] == [row[:3] for row in rows]
+    assert [row[3] for row in english] == [
+        "NIP 196608011988131001: appointment month 13 is not 01-12", "unknown unit_code DKC",
+        "asn_type 'HONOR' is not PNS, PPPK or NON-ASN", "unknown unit_code ENTAH", "active 'mungkin' is not ya/tidak",
+        "unknown day 'senen' (use Sen, Sel, Rab, Kam, Jum, Sab, Min or Mon..Sun)", "'8 pagi' is not a time like 08:00",
+        "same shift as row 4"]
+    assert len(_shifts()) == 1 and _audit("roster.import") == []

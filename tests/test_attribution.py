@@ -206,6 +206,41 @@ def test_a_device_is_refused_for_a_counter_the_officer_is_not_rostered_on(client
     assert _count(ServiceDelivered) == 0
 
 
+def test_an_account_with_a_temporary_password_cannot_sign_a_device_in_until_it_chooses_one(client, point, officer):
+    from feedback_app.models import CounterDevice, User
+    from feedback_app.services.organisation import accounts
+
+    user = account("siti", Role.OFFICER, staff_member=officer)
+    accounts.set_password(user, "sementara-12345", must_change=True)  # an administrator's reset
+    refused = _sign_in_device(client, password="sementara-12345")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 403 and "kata sandi sementara" in html and "skm_counter_device" not in str(
+        refused.headers)
+    assert client.get("/loket/screen").headers["Location"].endswith("/loket/")
+    client.get("/loket/?lang=en")
+    english = _sign_in_device(client, password="sementara-12345")
+    assert english.status_code == 403 and "temporary password" in english.get_data(as_text=True)
+    assert _count(CounterDevice) == 0
+    refusals = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "counter.refused")).all()
+    assert len(refusals) == 2 and all("temporary password" in event.detail for event in refusals)
+
+    accounts.change_own_password(db.session.get(User, user.id), "sementara-12345", "pilihan-siti-123",
+                                 "pilihan-siti-123")
+    assert _sign_in_device(client, password="pilihan-siti-123").status_code == 303
+    assert client.get("/loket/screen").status_code == 200
+
+
+def test_a_device_stops_when_its_officers_password_is_reset(client, point, officer):
+    from feedback_app.models import User
+    from feedback_app.services.organisation import accounts
+
+    user = account("siti", Role.OFFICER, staff_member=officer)
+    _sign_in_device(client)
+    assert client.get("/loket/screen").status_code == 200
+    accounts.set_password(db.session.get(User, user.id), "sementara-12345", must_change=True)
+    assert client.get("/loket/screen").headers["Location"].endswith("/loket/")
+
+
 def test_signing_a_device_out_needs_the_officers_password(client, point, officer):
     account("siti", Role.OFFICER, staff_member=officer)
     _sign_in_device(client)

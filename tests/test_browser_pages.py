@@ -220,7 +220,7 @@ def test_every_other_page_a_person_opens_passes_axe_at_both_widths(live_server, 
     check(browser, 360, "hr-refused", tmp_path)
     browser.delete_all_cookies()
     _sign_in(browser, live_server, "bkpsdm")
-    sweep(["/hr/periods/2026-Q3", "/hr/formula", "/hr/jobs"])
+    sweep(["/hr/periods/2026-Q3", "/hr/formula", "/hr/jobs", "/admin/formulas", "/admin/accounts"])
 
 
 def _contrast(first: str, second: str) -> float:

@@ -67,3 +67,42 @@ def test_upgrade_head_matches_the_models(fresh_database_url):
         differences = [d for d in differences if d not in partitioning]
         assert {(d[0], d[1].name) for d in partitioning} >= PARTITIONING  # the migration did all it says
     assert differences == []
+
+
+def _questionnaire_indexes(connection) -> list[tuple[str, str]]:
+    """(table, index) for every index on responses (and, on PostgreSQL, its partitions) over questionnaire_id."""
+    if IS_POSTGRES:
+        rows = connection.execute(text("SELECT tablename, indexname FROM pg_indexes WHERE tablename LIKE "
+                                       "'responses%' AND indexdef LIKE '%(questionnaire_id)%'"))
+        return sorted((table, index) for table, index in rows)
+    rows = connection.execute(text("SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' "
+                                   "AND tbl_name = 'responses' AND sql LIKE '%questionnaire_id%'"))
+    return sorted((table, index) for table, index in rows)
+
+
+def test_the_questionnaire_index_is_made_on_responses_and_removed_by_the_downgrade(fresh_database_url):
+    from flask_migrate import downgrade
+
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    init_migrate(app)
+    with app.app_context():
+        upgrade(revision="e5b2c7d41f08")
+        with db.engine.connect() as connection:
+            assert _questionnaire_indexes(connection) == []
+        upgrade()
+        with db.engine.connect() as connection:
+            made = _questionnaire_indexes(connection)
+            tables = {table for table, _ in made}
+            assert ("responses", "ix_responses_questionnaire") in made
+            if IS_POSTGRES:  # made on the partitioned parent, so every partition has it too
+                partitions = {row[0] for row in connection.execute(text(
+                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                    "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'responses'"))}
+                assert partitions and partitions <= tables
+            assert connection.execute(text("SELECT count(*) FROM period_kinds")).scalar() == 0
+        downgrade(revision="e5b2c7d41f08")
+        with db.engine.connect() as connection:
+            assert _questionnaire_indexes(connection) == []
+            with pytest.raises(Exception):
+                connection.execute(text("SELECT count(*) FROM period_kinds"))
+        db.engine.dispose()

@@ -3,7 +3,7 @@ from .attribution import CounterDevice, ServiceDelivered, SurveyLinkView, Survey
 from .base import Base, utcnow
 from .jobs import JobLatch, JobRun, OutboxMessage, SchedulerLease
 from .performance import (
-    AwardCategory, Formula, Nomination, PeerFeedback, PerformancePeriod, PerformanceSummary, Rating,
+    AwardCategory, Formula, Nomination, PeerFeedback, PerformancePeriod, PerformanceSummary, PeriodKind, Rating,
 )
 from .plans import FollowUpItem, FollowUpPlan
 from .rollups import RollupDay, RollupMonth, RollupProfileDay, RollupProfileMonth, RollupState
@@ -15,9 +15,9 @@ from .units import OpeningHours, ServicePoint, ServiceType, Unit, service_point_
 __all__ = [
     "Answer", "ApiToken", "AsnType", "AuditEvent", "AwardCategory", "Base", "DutyShift", "FollowUpContact",
     "FollowUpItem", "FollowUpPlan", "Formula", "JobLatch", "JobRun", "Nomination", "OpeningHours", "OutboxMessage",
-    "PeerFeedback", "PerformancePeriod", "PerformanceSummary", "Question", "Questionnaire", "Rating", "Response",
-    "Role", "RollupDay", "RollupMonth", "RollupProfileDay", "RollupProfileMonth", "RollupState", "RosterWeek",
-    "SchedulerLease",
+    "PeerFeedback", "PerformancePeriod", "PerformanceSummary", "PeriodKind", "Question", "Questionnaire", "Rating",
+    "Response", "Role", "RollupDay", "RollupMonth", "RollupProfileDay", "RollupProfileMonth", "RollupState",
+    "RosterWeek", "SchedulerLease",
     "ServicePoint", "ServiceType", "Staff", "Unit", "User", "Verification", "service_point_service_types", "utcnow",
 ]
 __all__ += ["CounterDevice", "ServiceDelivered", "SurveyLinkView", "SurveyToken"]  # verified attribution (issue 11)

@@ -116,6 +116,22 @@ class PerformanceSummary(Base):
     unit: Mapped[Unit] = relationship()
 
 
+class PeriodKind(Base):
+    """A kind of performance period the scheduler and HR open: a calendar length (1, 3, 6 or 12 months from January,
+    so month, quarter, semester or year), a label in both languages, active or not. Its periods are the stored
+    performance periods of that calendar kind; their own first and last days stay authoritative."""
+
+    __tablename__ = "period_kinds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    label_id: Mapped[str] = mapped_column(String(60))
+    label_en: Mapped[str] = mapped_column(String(60))
+    months: Mapped[int] = mapped_column(SmallInteger, unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class AwardCategory(Base):
     """An award as a rule: which periods, ranked per unit or regency-wide, how many nominees, and the gates."""
 

@@ -99,6 +99,7 @@ class Response(Base):
         Index("ix_responses_sp_submitted", "service_point_id", "submitted_at"),
         Index("ix_responses_staff_submitted", "staff_id", "submitted_at"),
         Index("ix_responses_submitted", "submitted_at"),  # regency-wide ranges and rollup refreshes
+        Index("ix_responses_questionnaire", "questionnaire_id"),  # "answered?" on the questionnaire list
         # the few flagged responses, for the review list and its open count (services/integrity/flags.py)
         Index("ix_responses_flagged", "unit_id", "submitted_at", sqlite_where=text(FLAGGED),
               postgresql_where=text(FLAGGED)),

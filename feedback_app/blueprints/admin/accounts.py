@@ -11,7 +11,7 @@ from ...extensions import db
 from ...models import Role, Unit, User
 from ...services.organisation import accounts
 from .. import say
-from ..params import whole_arg
+from ..params import page_arg, whole_arg
 from . import bp
 from .access import deny, actor, require
 
@@ -45,13 +45,19 @@ def _account(user_id: int) -> tuple[User, User]:
 
 @bp.get("/accounts", endpoint="accounts")
 def accounts_list():
-    """Every account, filtered by role, unit and whether active."""
+    """Accounts matching the filter (role, unit, active, text in the username or name), 50 a page."""
     require(Role.ADMIN, Role.HR)
-    role, unit_id = _role(request.args.get("role")), whole_arg("unit", 0) or None
-    active = {"1": True, "0": False}.get(request.args.get("active", ""))
-    return render_template("admin/accounts.html", users=accounts.list_users(role, unit_id, active),
-                           roles=ROLE_NAMES, units=_units(), role=role, unit_id=unit_id, active=active)
-
+    filters = accounts.AccountFilter(role=_role(request.args.get("role")), unit_id=whole_arg("unit", 0) or None,
+                                     active={"1": True, "0": False}.get(request.args.get("active", "")),
+                                     text=(request.args.get("q") or "")[:100])
+    page = page_arg()
+    users, total = accounts.listing(filters, page)
+    last = max(1, -(-total // accounts.PER_PAGE))
+    if page > last:
+        abort(404, description=_("page %(page)d does not exist; pages run from 1 to %(last)d", page=page,
+                                 last=last))
+    return render_template("admin/accounts.html", users=users, total=total, page=page, last=last,
+                           filters=filters, roles=ROLE_NAMES, units=_units())
 
 
 def _new_page(error: str | None = None, status: int = 200):

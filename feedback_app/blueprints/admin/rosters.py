@@ -123,6 +123,19 @@ def roster_template(kind: str):
                     headers={"Content-Disposition": "attachment; filename=duty_roster.xlsx"})
 
 
+def _say_part(value):
+    """A parameter of a problem: a translatable sentence (a NIP note, a schedule error) in the reader's language."""
+    if hasattr(value, "message") and hasattr(value, "params"):
+        return _(value.message, **{k: _say_part(v) for k, v in value.params.items()})
+    return value
+
+
+@bp.app_template_filter("roster_problem")
+def roster_problem(problem: roster_import.Problem) -> str:
+    """An import problem (or warning) in the reader's language, its parameters too."""
+    return _say_part(problem)
+
+
 def _uploads() -> Path:
     return Path(current_app.instance_path) / "roster_uploads"
 

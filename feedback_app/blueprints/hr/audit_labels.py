@@ -31,6 +31,9 @@ ACTIONS = {
     "period.reopen": _l("Period reopened"),
     "period.refused": _l("Period change refused"),
     "formula.create": _l("Formula version saved"),
+    "period_kind.create": _l("Period kind added"),
+    "period_kind.change": _l("Period kind changed"),
+    "period_kind.refused": _l("Period kind change refused"),
     "formula.refused": _l("Formula change refused"),
     "award.rule": _l("Award rule changed"),
     "award.rule_refused": _l("Award rule change refused"),
@@ -80,6 +83,7 @@ FIELDS = {
     "photo": _l("Photo"), "bytes": _l("Size (bytes)"),
     "title": _l("Title"), "order": _l("SKM elements, in asking order"), "version": _l("version"),
     "extra": _l("Extra questions (never in the index)"),
+    "label_id": _l("Name (Indonesian)"), "label_en": _l("Name (English)"), "months": _l("Months"),
 }
 _NAMES = {**dict(BERAKHLAK), **dict(PEER_ITEMS)}  # BerAKHLAK values and peer items keep their official names
 
@@ -96,6 +100,7 @@ DETAILS = {
     "opened by HR": _l("opened by HR"), "opened by the scheduler": _l("opened by the scheduler"),
     "the period ended": _l("the period ended"), "contact details erased": _l("contact details erased"),
     "integrity review": _l("integrity review"), "follow-up": _l("follow-up"),
+    "from PERFORMANCE_PERIOD_KINDS": _l("from PERFORMANCE_PERIOD_KINDS"),
     "only a closed period can be reopened": _l("only a closed period can be reopened"),
     "reopening needs a reason": _l("reopening needs a reason"),
     "from the settings": _l("from the settings"),  # the note of formula version 1 (cycle.ensure_formula)

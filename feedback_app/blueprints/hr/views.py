@@ -13,7 +13,8 @@ from ...models import (
 )
 from ...services import audit
 from ...services.clock import now_utc, to_local
-from ...services.performance import appraisal, awards, cycle, hr_export
+from ...services.performance import appraisal, awards, cycle, hr_export, period_kinds
+from ...services.performance import settings as perf_settings
 from ...services.performance.appraisal import PerformanceError
 from ...services.reporting import exports
 from .. import params, say
@@ -52,7 +53,7 @@ def periods():
                                      .group_by(PerformanceSummary.period_id)).all())
     today = cycle.today(current_app.config, now_utc())
     return render_template("hr/periods.html", rows=rows, counts=counts, today=today,
-                           kinds=current_app.config["PERFORMANCE_PERIOD_KINDS"])
+                           kinds=period_kinds.in_use(current_app.config))
 
 
 @bp.post("/periods/open")
@@ -213,19 +214,22 @@ def audit_export(fmt: str):
 
 @bp.route("/formula", methods=["GET", "POST"])
 def formula():
-    """The combined-index formula's versions, and a form for the next one (closed periods keep theirs)."""
+    """The combined-index formula's versions with the periods closed with each, and the one form for the next
+    version (BKPSDM owns the formula; administrators may too: the blueprint's rule). Closed periods keep theirs."""
     error = None
     if request.method == "POST":
         form = request.form
-        settings = {name: form.get(name, "") for name in appraisal.FORMULA_FIELDS}
+        values = {name: form.get(name, "") for name in appraisal.FORMULA_FIELDS}
         try:
-            appraisal.new_formula(_actor(), settings, form.get("note", ""), current_app.config)
-            return redirect(url_for(".formula"))
+            made = appraisal.new_formula(_actor(), values, form.get("note", ""), current_app.config)
         except PerformanceError as refused:
             error = say(refused)
-    current = cycle.ensure_formula(current_app.config)
-    versions = db.session.scalars(select(Formula).order_by(Formula.version.desc())).all()
-    return render_template("hr/formula.html", versions=versions, current=current, error=error,
+        else:
+            flash(_("Formula version %(version)d is saved; periods already closed keep theirs.",
+                    version=made.version))
+            return redirect(url_for(".formula"))
+    versions = perf_settings.formulas(current_app.config)
+    return render_template("hr/formula.html", versions=versions, current=versions[0].item, error=error,
                            form=request.form if error else None), (400 if error else 200)
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ...extensions import db
@@ -211,16 +213,36 @@ def may_manage(actor: User, user: User | None = None, role: Role | None = None) 
     return (user is None or user.role != Role.ADMIN) and role != Role.ADMIN
 
 
-def list_users(role: Role | None = None, unit_id: int | None = None, active: bool | None = None) -> list[User]:
-    """Accounts by username, filtered by role, unit and whether active."""
-    query = select(User).order_by(User.username)
-    if role is not None:
-        query = query.where(User.role == role)
-    if unit_id is not None:
-        query = query.where(User.unit_id == unit_id)
-    if active is not None:
-        query = query.where(User.active == active)
-    return list(db.session.scalars(query))
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class AccountFilter:
+    """The accounts list's filter: a role, a unit, active or not (None: any), text in the username or name."""
+
+    role: Role | None = None
+    unit_id: int | None = None
+    active: bool | None = None
+    text: str = ""
+
+
+def listing(filters: AccountFilter, page: int) -> tuple[list[User], int]:
+    """One page of accounts matching the filter, by username, and how many match in all."""
+    query = select(User)
+    if filters.role is not None:
+        query = query.where(User.role == filters.role)
+    if filters.unit_id is not None:
+        query = query.where(User.unit_id == filters.unit_id)
+    if filters.active is not None:
+        query = query.where(User.active.is_(filters.active))
+    text = filters.text.strip()[:100]
+    if text:
+        query = query.where(User.username.icontains(text, autoescape=True)
+                            | User.name.icontains(text, autoescape=True))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.options(selectinload(User.unit)).order_by(User.username, User.id)
+                              .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return list(rows), total
 
 
 def _state(user: User) -> dict:

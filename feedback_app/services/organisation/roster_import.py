@@ -33,14 +33,26 @@ NO = {"0", "n", "tidak", "no", "false", "nonaktif", "inactive"}
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with one row (row numbers as a spreadsheet shows them: the header is row 1)."""
+    """One thing wrong with one row (row numbers as a spreadsheet shows them: the header is row 1) and, when it is
+    about one cell, its column. `message` is a catalog msgid (English) filled by `params`; a parameter may itself be
+    a translatable sentence (a NIP Note, a ScheduleError), so a page shows the whole problem in the reader's
+    language (blueprints.say_problem) while str() and the CLI give English."""
 
     table: str
     row: int
     message: str
+    params: dict = field(default_factory=dict)
+    column: str = ""
+
+    @property
+    def text(self) -> str:
+        """The problem in English."""
+        if not self.params:
+            return self.message
+        return self.message % {k: str(v) if isinstance(v, Exception) else v for k, v in self.params.items()}
 
     def __str__(self) -> str:
-        return f"{self.table} row {self.row}: {self.message}" if self.row else f"{self.table}: {self.message}"
+        return f"{self.table} row {self.row}: {self.text}" if self.row else f"{self.table}: {self.text}"
 
 
 @dataclass
@@ -129,9 +141,9 @@ def _add_table(tables, problems, name: str, rows, source: str) -> None:
     missing = [c for c in required if c not in header]
     unknown = [c for c in header if c and c not in required + optional]
     if missing:
-        problems.append(Problem(name, 1, f"missing column(s): {', '.join(missing)}"))
+        problems.append(Problem(name, 1, N_("missing column(s): %(columns)s"), {"columns": ", ".join(missing)}))
     if unknown:
-        problems.append(Problem(name, 1, f"unknown column(s): {', '.join(unknown)}"))
+        problems.append(Problem(name, 1, N_("unknown column(s): %(columns)s"), {"columns": ", ".join(unknown)}))
     tables.setdefault(name, []).extend(body)
 
 
@@ -214,7 +226,8 @@ def _flag(row: dict, column: str, table: str, number: int, problems: list[Proble
         return True
     if value in NO:
         return False
-    problems.append(Problem(table, number, f"{column} '{value}' is not ya/tidak"))
+    problems.append(Problem(table, number, N_("%(column)s '%(value)s' is not ya/tidak"),
+                            {"column": column, "value": value[:40]}, column))
     return True
 
 
@@ -242,6 +255,18 @@ def import_roster(tables: dict[str, Rows], problems: list[Problem] | None = None
     return report
 
 
+def _twice(table: str, number: int, key: str, first: int, column: str) -> Problem:
+    return Problem(table, number, N_("%(key)s appears twice (first in row %(first)d)"),
+                   {"key": key, "first": first}, column)
+
+
+def _unknown(table: str, number: int, column: str, value: str) -> Problem:
+    """A code that names nothing known (or an empty one), in `column`."""
+    if not value:
+        return Problem(table, number, N_("%(column)s is empty"), {"column": column}, column)
+    return Problem(table, number, N_("unknown %(column)s %(code)s"), {"column": column, "code": value[:60]}, column)
+
+
 def _existing_codes(model, column) -> set[str]:
     return set(db.session.scalars(select(column)).all())
 
@@ -252,22 +277,26 @@ def _check_units(rows: Rows, report: ImportReport) -> dict[str, dict]:
     for number, row in rows:
         code, name, parent = _text(row, "code").upper(), _text(row, "name"), _text(row, "parent_code").upper()
         if not CODE_RE.match(code):
-            report.problems.append(Problem("units", number, f"code '{code}' must be letters, digits, . _ - (max 40)"))
+            report.problems.append(Problem("units", number,
+                                           N_("code '%(code)s' must be letters, digits, . _ - (max 40)"),
+                                           {"code": code[:60]}, "code"))
             continue
         if code in found:
-            report.problems.append(Problem("units", number, f"code {code} appears twice (first in row {found[code]['row']})"))
+            report.problems.append(_twice("units", number, code, found[code]["row"], "code"))
             continue
         if not name:
-            report.problems.append(Problem("units", number, "name is empty"))
+            report.problems.append(Problem("units", number, N_("name is empty"), column="name"))
         found[code] = {"row": number, "code": code, "name": name[:200], "parent": parent or None}
     for code, unit in found.items():
         parent = unit["parent"]
         if parent and parent not in found and parent not in known:
-            report.problems.append(Problem("units", unit["row"], f"unknown parent_code {parent}"))
+            report.problems.append(Problem("units", unit["row"], N_("unknown parent_code %(code)s"), {"code": parent},
+                                           "parent_code"))
         seen, node = {code}, parent
         while node in found:
             if node in seen:
-                report.problems.append(Problem("units", unit["row"], f"parent_code {parent} makes a cycle"))
+                report.problems.append(Problem("units", unit["row"], N_("parent_code %(code)s makes a cycle"),
+                                               {"code": parent}, "parent_code"))
                 break
             seen.add(node)
             node = found[node]["parent"]
@@ -281,20 +310,23 @@ def _check_points(rows: Rows, units: dict, report: ImportReport) -> dict[str, di
         code = _text(row, "code").upper()
         unit_code = _text(row, "unit_code").upper()
         if not SP_CODE_RE.match(code):
-            report.problems.append(Problem("service_points", number, f"code '{code}' must be 2-32 letters, digits or -"))
+            report.problems.append(Problem("service_points", number,
+                                           N_("code '%(code)s' must be 2-32 letters, digits or -"),
+                                           {"code": code[:60]}, "code"))
             continue
         if code in found:
-            report.problems.append(Problem("service_points", number, f"code {code} appears twice (first in row {found[code]['row']})"))
+            report.problems.append(_twice("service_points", number, code, found[code]["row"], "code"))
             continue
         if unit_code not in known_units:
-            report.problems.append(Problem("service_points", number, f"unknown unit_code {unit_code or '(empty)'}"))
+            report.problems.append(_unknown("service_points", number, "unit_code", unit_code))
         name = _text(row, "name")
         if not name:
-            report.problems.append(Problem("service_points", number, "name is empty"))
+            report.problems.append(Problem("service_points", number, N_("name is empty"), column="name"))
         try:
             hours = parse_hours(_text(row, "hours"))
         except ScheduleError as error:
-            report.problems.append(Problem("service_points", number, f"hours: {error}"))
+            report.problems.append(Problem("service_points", number, N_("hours: %(problem)s"), {"problem": error},
+                                           "hours"))
             hours = []
         types = sorted({t.strip()[:120] for t in _text(row, "service_types").split(";") if t.strip()})
         active = _flag(row, "active", "service_points", number, report.problems)
@@ -311,33 +343,37 @@ def _check_staff(rows: Rows, units: dict, report: ImportReport, today: date) -> 
         raw_type = _text(row, "asn_type").upper()
         asn_type = ASN_TYPES.get(raw_type)
         if asn_type is None:
-            report.problems.append(Problem("staff", number, f"asn_type '{raw_type}' is not PNS, PPPK or NON-ASN"))
+            report.problems.append(Problem("staff", number, N_("asn_type '%(value)s' is not PNS, PPPK or NON-ASN"),
+                                           {"value": raw_type[:40]}, "asn_type"))
         raw_nip = row.get("nip")
         if isinstance(raw_nip, (int, float)) and not isinstance(raw_nip, bool):
-            report.problems.append(Problem("staff", number, "NIP is stored as a number, which loses digits: "
-                                                            "format the NIP column as text"))
+            report.problems.append(Problem("staff", number, N_("NIP is stored as a number, which loses digits: "
+                                                               "format the NIP column as text"), column="nip"))
             raw_nip = None
         nip = normalise_nip(raw_nip)
         code = _text(row, "code").upper()
         if asn_type in (AsnType.PNS, AsnType.PPPK) and nip:
             check = check_nip(nip, asn_type, today)
-            report.problems.extend(Problem("staff", number, f"NIP {nip}: {e}") for e in check.errors)
-            report.warnings.extend(Problem("staff", number, f"NIP {nip}: {w}") for w in check.warnings)
-        report.problems.extend(Problem("staff", number, str(note))
-                               for _, note in identity_problems(asn_type, nip, code))
+            report.problems.extend(Problem("staff", number, N_("NIP %(nip)s: %(problem)s"),
+                                           {"nip": nip, "problem": e}, "nip") for e in check.errors)
+            report.warnings.extend(Problem("staff", number, N_("NIP %(nip)s: %(problem)s"),
+                                           {"nip": nip, "problem": w}, "nip") for w in check.warnings)
+        report.problems.extend(Problem("staff", number, note.message, note.params, column)
+                               for column, note in identity_problems(asn_type, nip, code))
         name = _text(row, "name")
         if not name:
-            report.problems.append(Problem("staff", number, "name is empty"))
+            report.problems.append(Problem("staff", number, N_("name is empty"), column="name"))
         unit_code = _text(row, "unit_code").upper()
         if unit_code not in known_units:
-            report.problems.append(Problem("staff", number, f"unknown unit_code {unit_code or '(empty)'}"))
+            report.problems.append(_unknown("staff", number, "unit_code", unit_code))
         active = _flag(row, "active", "staff", number, report.problems)
         key = nip or code
         if len(report.problems) > problems_before or not key:
             continue
         for other_key in filter(None, (nip, code)):
             if other_key in found:
-                report.problems.append(Problem("staff", number, f"{other_key} appears twice (first in row {found[other_key]['row']})"))
+                report.problems.append(_twice("staff", number, other_key, found[other_key]["row"],
+                                              "nip" if other_key == nip else "code"))
                 break
         else:
             entry = {"row": number, "nip": nip or None, "code": code or None, "name": name[:200],
@@ -357,23 +393,34 @@ def _check_shifts(rows: Rows, staff: dict, points: dict, report: ImportReport) -
         staff_key = "" if isinstance(raw_staff, (int, float)) else _text(row, "staff")
         staff_key = normalise_nip(staff_key) if re.fullmatch(r"[\d\s.']+", staff_key) else staff_key.upper()
         if not staff_key or staff_key not in known_staff:
-            report.problems.append(Problem("duty_roster", number, f"unknown staff {staff_key or '(empty or a number)'}: "
-                                                                  "give the NIP (as text) or the staff code"))
+            if staff_key:
+                report.problems.append(Problem("duty_roster", number, N_("unknown staff %(key)s: give the NIP (as "
+                                                                         "text) or the staff code"),
+                                               {"key": staff_key[:60]}, "staff"))
+            else:
+                report.problems.append(Problem("duty_roster", number, N_("staff is empty or a number: give the NIP "
+                                                                         "(as text) or the staff code"),
+                                               column="staff"))
         sp_code = _text(row, "service_point_code").upper()
         if sp_code not in known_points:
-            report.problems.append(Problem("duty_roster", number, f"unknown service_point_code {sp_code or '(empty)'}"))
+            report.problems.append(_unknown("duty_roster", number, "service_point_code", sp_code))
+        column = "days"
         try:
             days = parse_days(_text(row, "days"))
-            starts, ends = parse_time(row.get("start")), parse_time(row.get("end"))
+            column = "start"
+            starts = parse_time(row.get("start"))
+            column = "end"
+            ends = parse_time(row.get("end"))
             if ends <= starts:
-                raise ScheduleError("end must be after start")
+                raise ScheduleError(N_("end must be after start"))
         except ScheduleError as error:
-            report.problems.append(Problem("duty_roster", number, str(error)))
+            report.problems.append(Problem("duty_roster", number, error.message, error.params, column))
             continue
         for day in days:
             key = (staff_key, sp_code, day, starts)
             if key in seen:
-                report.problems.append(Problem("duty_roster", number, f"same shift as row {seen[key]}"))
+                report.problems.append(Problem("duty_roster", number, N_("same shift as row %(first)d"),
+                                               {"first": seen[key]}))
                 break
             seen[key] = number
             result.append({"staff": staff_key, "point": sp_code, "weekday": day, "starts": starts, "ends": ends})

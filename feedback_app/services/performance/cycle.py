@@ -19,7 +19,7 @@ from ..messages import N_
 from ..organisation.nip import appointment_month
 from ..reporting import delivered, reports, rollups
 from ..reporting.scoring import OfficerScore, officer_score
-from . import awards
+from . import awards, period_kinds
 from .appraisal import ASN_TYPES, PerformanceError, apply, compute, current_formula, validate_formula
 
 
@@ -40,7 +40,7 @@ def recent(cfg, now: datetime, count: int = 4) -> list[tuple[str, str]]:
     """The current and the count - 1 earlier periods of each kind in use that exist, newest first, with their
     state (pages offer only periods that were opened)."""
     tokens = []
-    for kind in cfg["PERFORMANCE_PERIOD_KINDS"]:
+    for kind in period_kinds.in_use(cfg):
         current = periods.containing(kind, today(cfg, now))
         tokens += [p.token for p in reversed([*current.previous(count - 1), current])]
     states = dict(db.session.execute(select(PerformancePeriod.token, PerformancePeriod.state)
@@ -69,8 +69,8 @@ def lookup(token: str) -> PerformancePeriod:
 def default_period(cfg, now: datetime) -> PerformancePeriod | None:
     """The period a performance page opens on: the last ended period of the main kind while it is not closed
     (ratings are due), else the current one, else the newest period that has begun; None when none exists."""
-    kinds = cfg["PERFORMANCE_PERIOD_KINDS"]
-    current = periods.containing("quarter" if "quarter" in kinds else kinds[0], today(cfg, now))
+    kinds = period_kinds.in_use(cfg)
+    current = periods.containing("quarter" if "quarter" in kinds or not kinds else kinds[0], today(cfg, now))
     ended = find(current.previous(1)[0].token)
     if ended is not None and ended.state != "closed":
         return ended
@@ -81,8 +81,8 @@ def default_period(cfg, now: datetime) -> PerformancePeriod | None:
 
 def ensure(token: str, cfg, now: datetime | None = None, actor: User | None = None) -> PerformancePeriod:
     """The performance period of a token, opened (and audited) if it does not exist yet. Only HR (a POST) and
-    the scheduler open periods, never a page. Refused, and the attempt audited: a kind not in use, a period
-    that has not begun, or one that ended more than PERIOD_OPEN_MAX_AGE_DAYS ago."""
+    the scheduler open periods, never a page. Refused, and the attempt audited: a kind not active (period_kinds),
+    a period that has not begun, or one that ended more than PERIOD_OPEN_MAX_AGE_DAYS ago."""
     existing = find(token)
     if existing is not None:
         return existing
@@ -92,10 +92,11 @@ def ensure(token: str, cfg, now: datetime | None = None, actor: User | None = No
     except periods.PeriodError as error:
         audit.refuse("period.refused", actor, target, PerformanceError(error.message, **error.params))
     day = today(cfg, now or now_utc())
-    if period.kind not in cfg["PERFORMANCE_PERIOD_KINDS"]:
+    kinds = period_kinds.in_use(cfg)
+    if period.kind not in kinds:
         audit.refuse("period.refused", actor, target, PerformanceError(
             N_("%(kind)s periods are not used for performance here (in use: %(kinds)s)"),
-            kind=period.kind, kinds=", ".join(cfg["PERFORMANCE_PERIOD_KINDS"])))
+            kind=period.kind, kinds=", ".join(kinds)))
     if period.first > day:
         audit.refuse("period.refused", actor, target,
                      PerformanceError(N_("%(period)s has not begun yet"), period=period.token))
@@ -121,7 +122,7 @@ def open_current(cfg, now: datetime | None = None) -> list[str]:
     step, also run by seed-demo). Returns the tokens opened."""
     day = today(cfg, now or now_utc())
     opened = []
-    for kind in cfg["PERFORMANCE_PERIOD_KINDS"]:
+    for kind in period_kinds.in_use(cfg):
         current = periods.containing(kind, day)
         for period in (*current.previous(1), current):
             if find(period.token) is None:

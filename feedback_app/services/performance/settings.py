@@ -12,6 +12,7 @@ from .. import audit, parsing
 from .appraisal import PREDIKAT_ORDER
 from .awards import ensure_categories, set_rule
 from .cycle import ensure_formula
+from . import period_kinds as period_kinds_service
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,8 @@ def categories() -> list[Used]:
 
 
 def period_kinds(cfg) -> list[Used]:
-    """The period kinds in use (PERFORMANCE_PERIOD_KINDS) and any other kind a stored period has, with its periods."""
-    periods = _periods()
-    kinds = dict.fromkeys([*cfg["PERFORMANCE_PERIOD_KINDS"], *(p.kind for p in periods)])
-    return [Used(kind, tuple(p.token for p in periods if p.kind == kind)) for kind in kinds]
+    """Every period kind (services/performance/period_kinds) with its periods."""
+    return [Used(use.kind, use.periods) for use in period_kinds_service.listing(cfg)]
 
 
 def change_gates(actor, category: AwardCategory, form) -> AwardCategory:

@@ -60,6 +60,12 @@ class WrongPassword(DeviceRefused):
     status = 401
 
 
+class PasswordNotChosen(DeviceRefused):
+    """The account still has a first or temporary password: it chooses its own before serving at a counter."""
+
+    status = 403
+
+
 def token_hash(plain: str) -> str:
     """The stored form of a token (or a device secret): its SHA-256."""
     return hashlib.sha256(plain.encode()).hexdigest()
@@ -169,7 +175,10 @@ def sign_in_device(username: str, password: str, code: str, mode: str,
         raise WrongPassword(N_("Wrong username or password."))
     point = find_counter(code)
     refusal = None
-    if point is None:
+    if user.must_change_password:
+        refusal = PasswordNotChosen(N_("This account still has a temporary password. Sign in to the staff pages "
+                                       "and choose your own password first, then sign this device in."))
+    elif point is None:
         refusal = DeviceRefused(N_("There is no active counter with the code %(code)s."), code=(code or "")[:32])
     elif user.staff_id is None:
         refusal = DeviceRefused(N_("This account is not linked to a staff record, so it cannot serve at a counter."))
@@ -202,7 +211,8 @@ def device_for(secret: str | None) -> CounterDevice | None:
     if device is None or device.signed_out_at is not None:
         return None
     user = db.session.get(User, device.user_id)
-    if user is None or not user.active or not device.staff.active or not device.service_point.active:
+    if user is None or not user.active or user.must_change_password or not device.staff.active \
+            or not device.service_point.active:
         return None
     return device
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 
+from ..messages import N_, Refusal
+
 DAY_NAMES = {
     "sen": 0, "senin": 0, "mon": 0, "monday": 0,
     "sel": 1, "selasa": 1, "tue": 1, "tuesday": 1,
@@ -17,7 +19,7 @@ SHORT_ID = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
 _TIME_RANGE = re.compile(r"^(\d{1,2})[:.](\d{2})\s*[-\u2013]\s*(\d{1,2})[:.](\d{2})$")
 
 
-class ScheduleError(ValueError):
+class ScheduleError(Refusal):
     """A day list, time or schedule that cannot be read; the message says which part."""
 
 
@@ -30,13 +32,14 @@ def parse_days(text: str) -> list[int]:
             continue
         bounds = [b.strip() for b in re.split(r"\s*[-\u2013]\s*", part)]
         if len(bounds) > 2 or any(b not in DAY_NAMES for b in bounds):
-            raise ScheduleError(f"unknown day '{part}' (use Sen, Sel, Rab, Kam, Jum, Sab, Min or Mon..Sun)")
+            raise ScheduleError(N_("unknown day '%(day)s' (use Sen, Sel, Rab, Kam, Jum, Sab, Min or Mon..Sun)"),
+                                day=part)
         first, last = DAY_NAMES[bounds[0]], DAY_NAMES[bounds[-1]]
         if last < first:
-            raise ScheduleError(f"day range '{part}' runs backwards")
+            raise ScheduleError(N_("day range '%(days)s' runs backwards"), days=part)
         days.extend(d for d in range(first, last + 1) if d not in days)
     if not days:
-        raise ScheduleError("no day given")
+        raise ScheduleError(N_("no day given"))
     return sorted(days)
 
 
@@ -48,7 +51,7 @@ def parse_time(value: object) -> time:
         return value.time().replace(second=0, microsecond=0)
     match = re.match(r"^([0-9]{1,2})[:.]([0-9]{2})$", str(value or "").strip())
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise ScheduleError(f"'{value}' is not a time like 08:00")
+        raise ScheduleError(N_("'%(value)s' is not a time like 08:00"), value=str(value)[:40])
     return time(int(match[1]), int(match[2]))
 
 
@@ -61,16 +64,16 @@ def parse_hours(text: str) -> list[tuple[int, time, time]]:
             continue
         match = re.match(r"^(.*?)\s+(\d{1,2}[:.]\d{2}\s*[-\u2013]\s*\d{1,2}[:.]\d{2})$", chunk)
         if not match:
-            raise ScheduleError(f"'{chunk}' is not like 'Sen-Jum 08:00-15:00'")
+            raise ScheduleError(N_("'%(hours)s' is not like 'Sen-Jum 08:00-15:00'"), hours=chunk)
         days = parse_days(match[1])
         t = _TIME_RANGE.match(match[2])
         opens, closes = parse_time(f"{t[1]}:{t[2]}"), parse_time(f"{t[3]}:{t[4]}")
         if closes <= opens:
-            raise ScheduleError(f"'{chunk}' closes before it opens")
+            raise ScheduleError(N_("'%(hours)s' closes before it opens"), hours=chunk)
         result.extend((d, opens, closes) for d in days)
     keys = [(d, o) for d, o, _ in result]
     if len(keys) != len(set(keys)):
-        raise ScheduleError("the same day and opening time appear twice")
+        raise ScheduleError(N_("the same day and opening time appear twice"))
     return sorted(result)
 
 
