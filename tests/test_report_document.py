@@ -311,3 +311,50 @@ def test_the_default_threshold_sends_the_busiest_quarter_to_the_background(make_
             _wait_for_the_build(browser, answer.location)
         else:
             assert answer.status_code == 200 and answer.data[:5] == b"%PDF-"
+
+
+def test_an_open_periods_report_is_served_for_an_hour_though_responses_keep_arriving(app, make_app, tmp_path):
+    """At a busy unit a response arrives every few minutes: the report built a minute ago is served, not built again
+    because the count moved on; after KEEP_OPEN a new one is built."""
+    import os
+    import time
+
+    from feedback_app.services.reporting import pdf_jobs
+
+    browser = make_app(REPORT_BACKGROUND_RESPONSES=2, REPORT_FOLDER=str(tmp_path / "reports")).test_client()
+    point = factories.counter(code="A-01", unit_name="Dinas Kependudukan")
+    november = datetime(2026, 11, 2, 3, 0, tzinfo=timezone.utc)  # 2026-Q4 runs until 31 December
+    for n in range(3):
+        store(point, None, [3] * 9, when=november + timedelta(minutes=n))
+    account("bkpsdm", Role.HR)
+    login(browser, "bkpsdm")
+    url = f"/dashboard/unit/{point.unit.code}/report.pdf?period=2026-Q4"
+    started = browser.get(url)
+    assert started.status_code == 303
+    _wait_for_the_build(browser, started.location)
+    store(point, None, [4] * 9, when=november + timedelta(hours=1))  # one more while the reader clicks
+    assert "Laporan sudah siap" in browser.get(started.location).get_data(as_text=True)
+    served = browser.get(url)
+    assert served.status_code == 200 and served.data[:5] == b"%PDF-"
+    assert "dari 3 responden" in text_of(served.data)[1]  # the document built a moment ago
+    (built,) = (tmp_path / "reports").glob("*.pdf")
+    an_hour_ago = time.time() - pdf_jobs.KEEP_OPEN - 60
+    os.utime(built, (an_hour_ago, an_hour_ago))
+    again = browser.get(url)
+    assert again.status_code == 303  # older than KEEP_OPEN: drawn anew, with the fourth response
+    _wait_for_the_build(browser, again.location)
+    assert "dari 4 responden" in text_of(browser.get(url).data)[1]
+
+
+def test_a_build_started_before_the_latest_response_counts_as_running_while_the_period_is_open(tmp_path):
+    from feedback_app.services.reporting import pdf_jobs
+
+    (tmp_path / "dkc-2026-q4-3.running").touch()
+    (tmp_path / "dkc2-2026-q4-9.pdf").write_bytes(b"%PDF- another unit")
+    assert pdf_jobs.status(tmp_path, "dkc-2026-q4-4", ended=False) == pdf_jobs.Status("running")
+    assert pdf_jobs.status(tmp_path, "dkc-2026-q3-4", ended=False) == pdf_jobs.Status("absent")  # another period
+    assert pdf_jobs.status(tmp_path, "dkc-2026-q4-4", ended=True) == pdf_jobs.Status("absent")  # ended: exact count
+    (tmp_path / "dkc-2026-q4-3.running").unlink()
+    (tmp_path / "dkc-2026-q4-3.pdf").write_bytes(b"%PDF- three")
+    assert pdf_jobs.status(tmp_path, "dkc-2026-q4-4", ended=False) == pdf_jobs.Status(
+        "ready", tmp_path / "dkc-2026-q4-3.pdf")
