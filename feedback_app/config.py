@@ -54,8 +54,12 @@ class Defaults:
     CERTIFICATE_SIGNER_UNIT = "BKPSDM"
     BRANDING_FOLDER = ""  # the uploaded crest and logos; empty: branding/ in the instance folder
     # A report of more counted responses than this is built in the background (a progress page, then the file),
-    # kept in REPORT_FOLDER (empty: reports/ in the instance folder) for good once its period has ended.
-    REPORT_BACKGROUND_RESPONSES = 30000
+    # kept in REPORT_FOLDER (empty: reports/ in the instance folder) for good once its period has ended. Calibrated
+    # with scripts/bench_reports (1M responses, SQLite): a report costs about 0.08 s + 0.027 ms of CPU per response,
+    # so 10,000 responses take 0.35 s on a core of their own and stay under the 2 s a browser should wait while the
+    # worker gets a fifth of a core (a server at load 10 on 2 cores); the busiest units' quarters (16,000-18,000)
+    # and years go to the background, a small unit's quarter (a few thousand) is drawn at once.
+    REPORT_BACKGROUND_RESPONSES = 10000
     REPORT_FOLDER = ""
 
     BABEL_DEFAULT_LOCALE = "id"

@@ -216,7 +216,11 @@ def test_the_award_list_is_signed_by_the_head_of_bkpsdm_with_metadata(branded, a
 
 
 def test_a_large_report_is_built_in_the_background_with_a_progress_page_and_kept(app, make_app, tmp_path):
+    import os
     import time
+    from unittest import mock
+
+    from feedback_app.services.reporting import documents
 
     browser = make_app(REPORT_BACKGROUND_RESPONSES=2, REPORT_FOLDER=str(tmp_path / "reports")).test_client()
     unit, head = _unit_with_head(browser)  # three responses in 2026-Q3: more than 2
@@ -233,8 +237,12 @@ def test_a_large_report_is_built_in_the_background_with_a_progress_page_and_kept
     assert "Laporan sudah siap" in html and "/report.pdf?period=2026-Q3\">Unduh laporan (PDF)" in html
     kept = list((tmp_path / "reports").glob("*.pdf"))
     assert len(kept) == 1 and kept[0].name.endswith("-2026-q3-3.pdf")  # the period has ended: kept
-    served = browser.get(f"/dashboard/unit/{unit.code}/report.pdf?period=2026-Q3")
-    assert served.status_code == 200 and served.data == kept[0].read_bytes()
+    two_days_ago = time.time() - 2 * 86400  # far older than an open period's file is kept (KEEP_OPEN)
+    os.utime(kept[0], (two_days_ago, two_days_ago))
+    with mock.patch.object(documents, "report_pdf", side_effect=AssertionError("built again")) as drawing:
+        served = browser.get(f"/dashboard/unit/{unit.code}/report.pdf?period=2026-Q3")
+    assert served.status_code == 200 and served.data == kept[0].read_bytes() and served.data[:5] == b"%PDF-"
+    assert drawing.call_count == 0 and list((tmp_path / "reports").glob("*.pdf")) == kept  # served, not redrawn
     _, text = text_of(served.data)
     assert f"NIP. {format_nip(head.nip)}" in text and "adalah 78,70 dengan mutu pelayanan B" in text
     store(factories.counter(code="A-09", unit_name="Dinas Kependudukan"), None, [4] * 9, when=JULY)
@@ -245,3 +253,108 @@ def test_a_large_report_is_built_in_the_background_with_a_progress_page_and_kept
             break
         time.sleep(0.1)
     assert len(list((tmp_path / "reports").glob("*.pdf"))) == 2
+
+
+def _wait_for_the_build(browser, status_url):
+    """Let a background build finish (before the test's tables are emptied under it)."""
+    import time
+
+    for _ in range(600):
+        if "Laporan sudah siap" in browser.get(status_url).get_data(as_text=True):
+            return
+        time.sleep(0.1)
+
+
+def test_a_large_units_quarter_answers_the_progress_page_and_a_small_units_the_pdf(app, make_app, tmp_path):
+    browser = make_app(REPORT_BACKGROUND_RESPONSES=2, REPORT_FOLDER=str(tmp_path / "reports")).test_client()
+    large = factories.counter(code="A-01", unit_name="Dinas Kependudukan")
+    small = factories.counter(code="B-01", unit_name="Kecamatan Muara Bulian")
+    for n in range(3):
+        store(large, None, [3] * 9, when=JULY + timedelta(minutes=n))
+    store(small, None, [4] * 9, when=JULY)
+    account("bkpsdm", Role.HR)
+    login(browser, "bkpsdm")
+
+    big = browser.get(f"/dashboard/unit/{large.unit.code}/report.pdf?period=2026-Q3")
+    assert big.status_code == 303 and not big.data.startswith(b"%PDF")
+    progress = browser.get(big.location)
+    assert progress.status_code == 200 and progress.mimetype == "text/html"
+    html = progress.get_data(as_text=True)
+    assert "Laporan sedang disusun" in html or "Laporan sudah siap" in html  # whichever the build has reached
+    quick = browser.get(f"/dashboard/unit/{small.unit.code}/report.pdf?period=2026-Q3")
+    assert quick.status_code == 200 and quick.mimetype == "application/pdf" and quick.data[:5] == b"%PDF-"
+    assert "dari 1 responden" in text_of(quick.data)[1]
+    assert not any("kecamatan" in p.name for p in (tmp_path / "reports").iterdir())  # drawn at once, not kept
+    _wait_for_the_build(browser, big.location)
+
+
+@pytest.mark.parametrize("responses, background", [(16_720, True), (2_500, False)])
+def test_the_default_threshold_sends_the_busiest_quarter_to_the_background(make_app, tmp_path, responses,
+                                                                           background):
+    """At a million responses Disdukcapil's quarter counts 16,720 (seconds to draw, over the 2 s target: in the
+    background); a small unit's quarter is drawn while the browser waits."""
+    from unittest import mock
+
+    from feedback_app.services.reporting import pdf_jobs
+
+    browser = make_app(REPORT_FOLDER=str(tmp_path / "reports")).test_client()
+    with browser.application.app_context():
+        point = factories.counter(code="A-01", unit_name="Dinas Kependudukan")
+        store(point, None, [3] * 9, when=JULY)
+        account("bkpsdm", Role.HR)
+        code = point.unit.code
+    login(browser, "bkpsdm")
+    with mock.patch.object(pdf_jobs, "counted", return_value=responses):
+        answer = browser.get(f"/dashboard/unit/{code}/report.pdf?period=2026-Q3")
+        if background:
+            assert answer.status_code == 303 and answer.location.endswith("/report?period=2026-Q3")
+            _wait_for_the_build(browser, answer.location)
+        else:
+            assert answer.status_code == 200 and answer.data[:5] == b"%PDF-"
+
+
+def test_an_open_periods_report_is_served_for_an_hour_though_responses_keep_arriving(app, make_app, tmp_path):
+    """At a busy unit a response arrives every few minutes: the report built a minute ago is served, not built again
+    because the count moved on; after KEEP_OPEN a new one is built."""
+    import os
+    import time
+
+    from feedback_app.services.reporting import pdf_jobs
+
+    browser = make_app(REPORT_BACKGROUND_RESPONSES=2, REPORT_FOLDER=str(tmp_path / "reports")).test_client()
+    point = factories.counter(code="A-01", unit_name="Dinas Kependudukan")
+    november = datetime(2026, 11, 2, 3, 0, tzinfo=timezone.utc)  # 2026-Q4 runs until 31 December
+    for n in range(3):
+        store(point, None, [3] * 9, when=november + timedelta(minutes=n))
+    account("bkpsdm", Role.HR)
+    login(browser, "bkpsdm")
+    url = f"/dashboard/unit/{point.unit.code}/report.pdf?period=2026-Q4"
+    started = browser.get(url)
+    assert started.status_code == 303
+    _wait_for_the_build(browser, started.location)
+    store(point, None, [4] * 9, when=november + timedelta(hours=1))  # one more while the reader clicks
+    assert "Laporan sudah siap" in browser.get(started.location).get_data(as_text=True)
+    served = browser.get(url)
+    assert served.status_code == 200 and served.data[:5] == b"%PDF-"
+    assert "dari 3 responden" in text_of(served.data)[1]  # the document built a moment ago
+    (built,) = (tmp_path / "reports").glob("*.pdf")
+    an_hour_ago = time.time() - pdf_jobs.KEEP_OPEN - 60
+    os.utime(built, (an_hour_ago, an_hour_ago))
+    again = browser.get(url)
+    assert again.status_code == 303  # older than KEEP_OPEN: drawn anew, with the fourth response
+    _wait_for_the_build(browser, again.location)
+    assert "dari 4 responden" in text_of(browser.get(url).data)[1]
+
+
+def test_a_build_started_before_the_latest_response_counts_as_running_while_the_period_is_open(tmp_path):
+    from feedback_app.services.reporting import pdf_jobs
+
+    (tmp_path / "dkc-2026-q4-3.running").touch()
+    (tmp_path / "dkc2-2026-q4-9.pdf").write_bytes(b"%PDF- another unit")
+    assert pdf_jobs.status(tmp_path, "dkc-2026-q4-4", ended=False) == pdf_jobs.Status("running")
+    assert pdf_jobs.status(tmp_path, "dkc-2026-q3-4", ended=False) == pdf_jobs.Status("absent")  # another period
+    assert pdf_jobs.status(tmp_path, "dkc-2026-q4-4", ended=True) == pdf_jobs.Status("absent")  # ended: exact count
+    (tmp_path / "dkc-2026-q4-3.running").unlink()
+    (tmp_path / "dkc-2026-q4-3.pdf").write_bytes(b"%PDF- three")
+    assert pdf_jobs.status(tmp_path, "dkc-2026-q4-4", ended=False) == pdf_jobs.Status(
+        "ready", tmp_path / "dkc-2026-q4-3.pdf")

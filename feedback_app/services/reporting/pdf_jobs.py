@@ -3,7 +3,10 @@ over a thousand pages of matrix) are built in a background thread and kept as fi
 `<key>.running` while a worker builds it (created exclusively, so two workers or two clicks build it once),
 `<key>.failed` when the build raised. The key carries the unit, the period and the number of counted responses,
 so a late response or a reviewed flag makes a new document instead of serving a stale one. A finished file is kept
-for good once its period has ended, and for KEEP_OPEN otherwise. File ages are the file system's own times."""
+for good once its period has ended, and for KEEP_OPEN otherwise: while a period runs, responses keep arriving (at a
+busy unit every few minutes), so a period still open is served its newest file of any count younger than KEEP_OPEN,
+and a build started before the latest response counts as running; otherwise a response arriving between the build
+and the click would send the reader back to build again. File ages are the file system's own times."""
 from __future__ import annotations
 
 import logging
@@ -59,7 +62,30 @@ def status(folder: Path, name: str, ended: bool) -> Status:
         marker.unlink(missing_ok=True)
     if failed.is_file():
         return Status("failed")
+    if not ended:  # the same unit and period at another count, still fresh enough
+        aged = [(path, now - _modified(path)) for path in _same_report(folder, name)]
+        if any(path.suffix == ".running" and age < STALE for path, age in aged):
+            return Status("running")
+        files = sorted((age, path) for path, age in aged if path.suffix == ".pdf" and age < KEEP_OPEN)
+        if files:
+            return Status("ready", files[0][1])  # the newest
     return Status("absent")
+
+
+def _same_report(folder: Path, name: str) -> list[Path]:
+    """The files of the same unit and period at any count (the key's last part)."""
+    prefix = name.rstrip("0123456789")
+    if not folder.is_dir():
+        return []
+    return [path for path in folder.glob(f"{prefix}*") if path.stem[len(prefix):].isdigit()]
+
+
+def _modified(path: Path) -> float:
+    """A file's modification time; far in the past when another worker removed it meanwhile."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def start(app, folder: Path, name: str, build: Callable[[], bytes]) -> bool:
