@@ -80,6 +80,7 @@ FIELDS = {
     "photo": _l("Photo"), "bytes": _l("Size (bytes)"),
     "title": _l("Title"), "order": _l("SKM elements, in asking order"), "version": _l("version"),
     "extra": _l("Extra questions (never in the index)"),
+    "must_change_password": _l("Must change the password"), "owner": _l("Owner"),
 }
 _NAMES = {**dict(BERAKHLAK), **dict(PEER_ITEMS)}  # BerAKHLAK values and peer items keep their official names
 
