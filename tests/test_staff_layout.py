@@ -106,6 +106,9 @@ def test_a_bad_period_keeps_the_staff_layout(client, unit_head):
     assert 'role="alert"' in html
     missing = client.get("/dashboard/unit/NO-SUCH-UNIT")
     assert missing.status_code == 404 and '<nav aria-label="Menu utama">' in missing.get_data(as_text=True)
+    # a staff member is not sent to a poster: the page says it is missing or outside what the account may see
+    text = missing.get_data(as_text=True)
+    assert "di luar cakupan akun Anda" in text and "poster" not in text
 
 
 def test_throttled_sign_in_says_when_to_try_again_and_not_the_survey_wording(make_app, app):
