@@ -41,6 +41,9 @@ ACCOUNT = {"admin": "admin", "hr": "admin", "dashboard": "kepala", "auth": "kepa
 # is not left for the next citizen. The last one can cut off a slow citizen: reported to the lead, not hidden.
 ACCEPTED = {("counter.screen", "meta-refresh"), ("counter.kiosk", "meta-refresh"),
             ("counter.kiosk_thanks", "meta-refresh")}
+# How an administration page leads back: the start page's crumb, except the start page itself and the questionnaire
+# preview (the citizen's page as a citizen sees it, with a link back to the questionnaires instead).
+WAY_BACK = {"admin.index": None, "admin.questionnaire_preview": "a[href='/admin/questionnaires']"}
 WITH_ACTIONS = {"dashboard.unit", "dashboard.counter", "dashboard.officer"}
 
 
@@ -134,6 +137,9 @@ def test_every_staff_page_in_the_url_map_at_phone_and_desktop(live_server, brows
                 problems.append(f"{route.endpoint}: {url} answers {status}")
             browser.get(url)
             page_holds(browser, route.endpoint, tmp_path, problems, actions=route.endpoint in WITH_ACTIONS)
+            way_back = WAY_BACK.get(route.endpoint, "p.crumbs a[href='/admin/']")
+            if blueprint == "admin" and way_back and not browser.find_elements(By.CSS_SELECTOR, way_back):
+                problems.append(f"{route.endpoint}: no way back ({way_back})")
             walked.add(route.endpoint)
         if blueprint == "admin":  # the roster upload's preview, a page answering a POST
             browser.get(f"{live_server}/admin/rosters")
