@@ -261,6 +261,8 @@ def test_a_kiosk_shows_the_survey_and_credits_the_officer_signed_in(client, poin
     page = client.get("/loket/kiosk")
     html = page.get_data(as_text=True)
     assert 'class="kiosk"' in html and 'http-equiv="refresh" content="120"' in html and "Siti Rahmah" in html
+    # the refresh runs whatever the citizen does (no script can watch for a touch): the page says so, truthfully
+    assert "dimulai ulang 2 menit setelah tampil, terisi atau tidak" in html and "tanpa disentuh" not in html
     assert "/dashboard" not in html and "/staff" not in html
     data = {**form_fields(html), **{q: "4" for q in _questions(html)}}
     action = re.search(r'<form method="post" action="([^"]+)"', html)[1]

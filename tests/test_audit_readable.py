@@ -70,3 +70,35 @@ def test_hr_periods_page_has_no_english_words_on_an_indonesian_page(client, app)
         assert english not in html
     formula = client.get("/hr/formula").get_data(as_text=True)
     assert "<td>dari pengaturan</td>" in formula and "from the settings" not in formula  # version 1's note
+
+
+def test_every_field_an_account_change_writes_is_labelled_in_the_audit_log(client, app):
+    """An account's life as the administration pages and `flask users` change it: the audit log names each changed
+    field in the reader's language, never by the key the service stored (as "must_change_password" was)."""
+    import re
+
+    from sqlalchemy import select
+
+    from feedback_app.services.organisation import accounts
+
+    admin = factories.account("admin", Role.ADMIN)
+    point = factories.counter(code="DKC-01", name="Loket 1", unit_name="Disdukcapil")
+    person = factories.staff(point.unit, name="Ani Suryani")
+    user = accounts.create_user("ani", "Ani Suryani", Role.OFFICER, factories.PASSWORD, point.unit.code,
+                                person.nip, actor=admin, must_change_password=True)
+    accounts.set_password(user, "sementara-12345", actor=admin, must_change=True)
+    accounts.set_role(user, Role.UNIT_HEAD, point.unit.code, actor=admin)
+    accounts.deactivate(user, actor=admin)
+    accounts.reactivate(user, actor=admin)
+    token, _ = accounts.create_token(user, "mesin antrean", actor=admin)
+    accounts.revoke_token(token.id, actor=admin)
+    db.session.commit()
+
+    factories.login(client, "admin")
+    html = client.get("/hr/audit").get_data(as_text=True)
+    labels = set(re.findall(r'<ul class="chg"><li><b>([^<]+)</b>|</li><li><b>([^<]+)</b>', html))
+    labels = {label for pair in labels for label in pair if label}
+    keys = {key for event in db.session.scalars(select(AuditEvent)) for values in (event.old, event.new)
+            if isinstance(values, dict) for key in values}
+    assert "must_change_password" in keys and "Wajib ganti kata sandi" in labels
+    assert labels and not labels & keys, sorted(labels & keys)  # no label is a raw key

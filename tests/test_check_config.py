@@ -118,3 +118,17 @@ def test_the_page_lists_the_findings_for_an_administrator_only(make_app, healthy
     assert "0 salah, 1 berisiko." in html
     assert re.search(r"<strong>Berisiko</strong></td><td>Surel</td><td>Tidak ada server surel", html)
     assert "Kode QR dan poster menunjuk ke https://skm.example.go.id." in html
+
+
+def test_the_demo_tells_the_settings_check_how_many_workers_it_starts():
+    """scripts/run starts one gunicorn worker; its settings check must not warn of rate limits split over the
+    (2 x CPUs) + 1 workers of a production install (the demo's /admin/configuration said 5)."""
+    import re
+    from pathlib import Path
+
+    from feedback_app.services.configcheck import web_workers
+
+    script = (Path(__file__).resolve().parent.parent / "scripts" / "run").read_text(encoding="utf-8")
+    exported = re.search(r"^export GUNICORN_WORKERS=(\d+)$", script, re.M)
+    assert exported and '--workers "$GUNICORN_WORKERS"' in script
+    assert web_workers({"ENVIRONMENT": "production"}, {"GUNICORN_WORKERS": exported[1]}) == 1

@@ -74,3 +74,15 @@ def test_results_page_has_the_chooser_a_chart_per_unit_and_the_trend_without_scr
     assert f'href="/hasil/{one.unit.code}?period=2026-Q2"' in unit_page  # the chooser keeps the unit
     assert drawn_values(section(unit_page, "chart-elements")) == ["100,00"] * 9
     assert drawn_values(section(unit_page, "chart-trend")) == ["75,00", "100,00"]
+
+
+def test_an_english_results_page_names_the_periods_in_english_and_an_indonesian_one_as_the_reports_do(client, app):
+    point = factories.counter(code="A-01", unit_name="Disdukcapil")
+    store(point, None, [3, 3, 2, 4, 3, 3, 4, 2, 3], when=JULY)
+    english = client.get(f"/hasil/{point.unit.code}?period=2026-Q3&lang=en").get_data(as_text=True)
+    assert "Quarter III 2026" in english and "Year 2025" in english and "<td>Quarter II 2026</td>" in english
+    assert "Triwulan" not in english and "Tahun 20" not in english
+    indonesian = client.get(f"/hasil/{point.unit.code}?period=2026-Q3&lang=id").get_data(as_text=True)
+    assert "Triwulan III 2026" in indonesian and "<td>Triwulan II 2026</td>" in indonesian and "Quarter" not in indonesian
+    custom = client.get(f"/hasil/{point.unit.code}?period=2026-07-01..2026-07-31&lang=en").get_data(as_text=True)
+    assert "01-07-2026 to 31-07-2026" in custom

@@ -106,6 +106,9 @@ def test_a_bad_period_keeps_the_staff_layout(client, unit_head):
     assert 'role="alert"' in html
     missing = client.get("/dashboard/unit/NO-SUCH-UNIT")
     assert missing.status_code == 404 and '<nav aria-label="Menu utama">' in missing.get_data(as_text=True)
+    # a staff member is not sent to a poster: the page says it is missing or outside what the account may see
+    text = missing.get_data(as_text=True)
+    assert "di luar cakupan akun Anda" in text and "poster" not in text
 
 
 def test_throttled_sign_in_says_when_to_try_again_and_not_the_survey_wording(make_app, app):
@@ -117,3 +120,13 @@ def test_throttled_sign_in_says_when_to_try_again_and_not_the_survey_wording(mak
     assert page.status_code == 429 and "Terlalu banyak percobaan masuk yang gagal" in html
     assert re.search(r"Silakan coba lagi dalam \d+ menit \(pukul \d\d\.\d\d WIB\)\.", html)
     assert "jawaban" not in html.split("<main>")[1]  # nothing about survey answers
+
+
+def test_an_english_staff_page_names_its_period_in_english(client, unit_head):
+    code = unit_head.unit.code
+    english = client.get(f"/dashboard/unit/{code}?period=2026-Q3&lang=en").get_data(as_text=True)
+    assert f"<h1>{unit_head.unit.name}: Quarter III 2026</h1>" in english
+    integrity = client.get(f"/dashboard/unit/{code}/integrity?period=2026&lang=en").get_data(as_text=True)
+    assert "<h1>Integrity review: " in integrity and ", Year 2026</h1>" in integrity
+    indonesian = client.get(f"/dashboard/unit/{code}?period=2026-Q3&lang=id").get_data(as_text=True)
+    assert f"<h1>{unit_head.unit.name}: Triwulan III 2026</h1>" in indonesian

@@ -33,6 +33,7 @@ PAGES = {
 
 
 STAFF_PATHS = ("/dashboard", "/hr", "/admin")  # error pages under these keep the staff layout
+STAFF_NOT_FOUND = _l("This page does not exist, or it is outside what your account may see.")
 SIGN_IN_THROTTLED = _l("There were too many failed sign-ins from here for this account. Wait, then sign in again.")
 
 SURVEY_TOO_LARGE = _l("Your answers were too long to send. Please go back, shorten the comment and send again: your "
@@ -50,6 +51,8 @@ def render_error(status: int, reason: str | None = None, message: str | None = N
     except (RuntimeError, AttributeError):  # no URL adapter: the request's host was refused (TRUSTED_HOSTS)
         home, staff_home = "/", None
     if staff_home:  # a staff page keeps its layout and navigation, whatever went wrong
+        if status == 404 and message is usual:  # not the citizen's "check the code on the poster"
+            message = STAFF_NOT_FOUND
         again = request.path if status == 400 and "period" in request.args and request.method == "GET" else None
         page = render_template("errors/staff_error.html", title=title, message=message, reason=reason,
                                home=staff_home, again=again)

@@ -35,7 +35,7 @@ SECTIONS = (
     Section("admin.questionnaires", _l("Questionnaires"), _l("The SKM questionnaire and per-unit versions."), _ADMIN),
     Section("admin.posters", _l("QR posters"), _l("Posters for a counter, a unit or the whole regency."), _ALL),
     Section("admin.formulas", _l("Performance settings"), _l("Formula versions, award categories, period kinds."),
-            _ADMIN),
+            _ADMIN_HR),  # HR reads them; only an administrator changes them
     Section("admin.branding", _l("Crest and logos"), _l("The regency's crest and units' logos on the official reports."),
             _ADMIN),
     Section("admin.configuration", _l("Settings check"), _l("What is wrong or risky in the running configuration."),

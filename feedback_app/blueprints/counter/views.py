@@ -123,7 +123,8 @@ def next_citizen():
 @bp.get("/kiosk")
 def kiosk():
     """The kiosk: the citizen survey itself, with large targets, each response verified for the officer signed in
-    here; the page starts over after KIOSK_IDLE_SECONDS untouched (meta refresh) with the same link."""
+    here; the page starts over KIOSK_IDLE_SECONDS after it was drawn (meta refresh: with no script it cannot tell
+    whether someone is answering), with the same link."""
     device = _device()
     if device is None:
         return _no_device()

@@ -56,7 +56,7 @@ def chart_rows(rows) -> charts.BarChart:
 @bp.app_template_filter("trend")
 def trend_chart(rows) -> charts.LineChart:
     """The trend line of period rows (key: the period's token, shown under its point)."""
-    return charts.line_chart([(row.label, row.key, row.ikm) for row in rows])
+    return charts.line_chart([(period_name(row.key), row.key, row.ikm) for row in rows])
 
 
 @bp.app_template_filter("at")
@@ -96,3 +96,25 @@ def nip(value) -> str:
 def boundary_marks() -> list[charts.Boundary]:
     """The grade boundaries (65,00 C; 76,61 B; 88,31 A) where the charts mark them."""
     return charts.boundaries()
+
+
+@bp.app_template_filter("period_name")
+def period_name(token) -> str:
+    """A period's name in the reader's language: the reports' Indonesian name ("Triwulan III 2026") in Indonesian,
+    "Quarter III 2026" in English, so that an English page does not mix the two."""
+    from babel.dates import format_date
+
+    period = token if isinstance(token, periods.Period) else periods.parse(str(token))
+    locale = str(get_locale() or "id")
+    if locale == "id":
+        return period.label
+    first, year = period.first, period.first.year
+    if period.kind == "year":
+        return gettext("Year %(year)d", year=year)
+    if period.kind == "semester":
+        return gettext("Semester %(roman)s %(year)d", roman="I" if first.month == 1 else "II", year=year)
+    if period.kind == "quarter":
+        return gettext("Quarter %(roman)s %(year)d", roman=periods.ROMAN[(first.month - 1) // 3], year=year)
+    if period.kind == "month":
+        return format_date(first, "MMMM yyyy", locale=locale)
+    return gettext("%(first)s to %(last)s", first=f"{first:%d-%m-%Y}", last=f"{period.last:%d-%m-%Y}")

@@ -84,6 +84,7 @@ FIELDS = {
     "title": _l("Title"), "order": _l("SKM elements, in asking order"), "version": _l("version"),
     "extra": _l("Extra questions (never in the index)"),
     "label_id": _l("Name (Indonesian)"), "label_en": _l("Name (English)"), "months": _l("Months"),
+    "must_change_password": _l("Must change the password"), "owner": _l("Owner"),
 }
 _NAMES = {**dict(BERAKHLAK), **dict(PEER_ITEMS)}  # BerAKHLAK values and peer items keep their official names
 
