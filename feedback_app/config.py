@@ -128,12 +128,15 @@ class Defaults:
     # Verified attribution (README, "Counter screen, kiosk and queue tickets"): a one-time survey link expires this
     # many seconds after it is minted; a counter device stays signed in this many days; a counter screen reloads
     # itself every COUNTER_REFRESH_SECONDS (a new QR once its link is used); a kiosk left idle mid-survey starts over
-    # after KIOSK_IDLE_SECONDS, and its thank-you page returns to a fresh survey after KIOSK_THANKS_SECONDS.
+    # after KIOSK_IDLE_SECONDS without a touch (with scripts: after asking "still there?" and waiting
+    # KIOSK_WARNING_SECONDS, at least 20 for WCAG 2.2.1; without: that long after it appeared), and its thank-you page
+    # returns to a fresh survey after KIOSK_THANKS_SECONDS.
     SURVEY_TOKEN_TTL = 24 * 3600
     COUNTER_DEVICE_DAYS = 180
     COUNTER_REFRESH_SECONDS = 5
     KIOSK_IDLE_SECONDS = 120
     KIOSK_THANKS_SECONDS = 8
+    KIOSK_WARNING_SECONDS = 30
     # How long cached counter, roster and questionnaire data may be reused by a worker, in seconds.
     SURVEY_CONTEXT_TTL = 30
     # Largest staff photo served on the survey page, in bytes.

@@ -16,6 +16,9 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
+# A kiosk's survey may run its one idle-timer script from this site (static/kiosk.js), nothing inline.
+KIOSK_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("script-src 'none'", "script-src 'self'")
+
 
 # Pages for signed-in people and systems: never stored by a browser or a proxy (they show scoped figures, names,
 # citizens' comments and contact details). admin and counter are the blueprints other issues add.

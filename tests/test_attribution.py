@@ -260,9 +260,18 @@ def test_a_kiosk_shows_the_survey_and_credits_the_officer_signed_in(client, poin
     assert _sign_in_device(client, mode="kiosk").headers["Location"].endswith("/loket/kiosk")
     page = client.get("/loket/kiosk")
     html = page.get_data(as_text=True)
-    assert 'class="kiosk"' in html and 'http-equiv="refresh" content="120"' in html and "Siti Rahmah" in html
-    # the refresh runs whatever the citizen does (no script can watch for a touch): the page says so, truthfully
-    assert "dimulai ulang 2 menit setelah tampil, terisi atau tidak" in html and "tanpa disentuh" not in html
+    assert 'class="kiosk"' in html and "Siti Rahmah" in html
+    # with scripts the kiosk's one script (from this site only) restarts it after a warning the citizen can dismiss;
+    # without them the refresh inside <noscript> starts it over at a fixed time, and the page says which
+    assert page.headers["Content-Security-Policy"].count("script-src 'self'") == 1
+    assert '<noscript><meta http-equiv="refresh" content="120"></noscript>' in html
+    assert '<script src="/static/kiosk.js" defer></script>' in html
+    assert re.search(r'<div id="kiosk-idle" role="alertdialog"[^>]* data-idle="120" data-grace="30" '
+                     r'data-restart="/loket/kiosk" hidden>', html)
+    assert "tidak disentuh selama 2 menit" in html and "dimulai ulang 30 detik kemudian" in html
+    assert "<noscript><p class=\"hint\">Survei ini dimulai ulang 2 menit setelah tampil, terisi atau tidak" in html
+    script = client.get("/static/kiosk.js")
+    assert script.status_code == 200 and "javascript" in script.mimetype and b"location.replace" in script.data
     assert "/dashboard" not in html and "/staff" not in html
     data = {**form_fields(html), **{q: "4" for q in _questions(html)}}
     action = re.search(r'<form method="post" action="([^"]+)"', html)[1]

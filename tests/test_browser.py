@@ -43,8 +43,7 @@ def live_server(make_app):
     server.shutdown()
 
 
-@pytest.fixture
-def browser(tmp_path):
+def _chromium(profile, scripts: bool):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -52,11 +51,27 @@ def browser(tmp_path):
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'profile'}", "--window-size=360,740"):
+                 f"--user-data-dir={profile}", "--window-size=360,740"):
         options.add_argument(flag)
-    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    if not scripts:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(20)
+    return driver
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """Chromium with JavaScript off: every page must work so."""
+    driver = _chromium(tmp_path / "profile", scripts=False)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def browser_with_scripts(tmp_path):
+    """Chromium with JavaScript on, for the one script there is (the kiosk's idle timer)."""
+    driver = _chromium(tmp_path / "profile-js", scripts=True)
     yield driver
     driver.quit()
 
@@ -219,3 +234,50 @@ def test_counter_screen_and_kiosk_work_without_javascript(counter_server, browse
     db.session.rollback()
     stored = db.session.scalars(select(Response).order_by(Response.id)).all()
     assert [(r.verification, r.staff_id) for r in stored] == [(Verification.VERIFIED, officer.id)] * 2
+
+
+def test_a_kiosk_left_alone_warns_then_starts_over_and_a_touch_keeps_the_answers(make_app, app, browser_with_scripts):
+    """With scripts, an idle kiosk asks "still there?" (focus on the button), keeps every answer when the citizen
+    carries on, and starts over with the answers cleared when nobody does (WCAG 2.2.1); its CSP lets nothing else
+    run."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+
+    from feedback_app.models import Role
+
+    web = make_app(PUBLIC_BASE_URL="", KIOSK_IDLE_SECONDS=3, KIOSK_WARNING_SECONDS=4)
+    server = make_server("127.0.0.1", 0, web, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base, browser = f"http://127.0.0.1:{server.server_port}", browser_with_scripts
+    try:
+        point = factories.counter(code="DKC-02", name="Loket 2 Perekaman KTP-el", unit_name="Disdukcapil")
+        officer = factories.staff(point.unit, name="Siti Rahmah")
+        factories.on_duty(officer, point)
+        factories.account("siti", Role.OFFICER, staff_member=officer)
+        browser.get(f"{base}/loket/")
+        browser.find_element(By.ID, "code").send_keys("dkc-02")
+        browser.find_element(By.ID, "username").send_keys("siti")
+        browser.find_element(By.ID, "password").send_keys(factories.PASSWORD)
+        browser.find_element(By.CSS_SELECTOR, 'input[name="mode"][value="kiosk"]').click()
+        browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        wait(browser).until(EC.url_contains("/loket/kiosk"))
+        first = browser.find_elements(By.CSS_SELECTOR, "fieldset[id^='f-q'] input[type=radio]")[3]
+        first.click()
+        warning = browser.find_element(By.ID, "kiosk-idle")
+        wait(browser, 20).until(EC.visibility_of(warning))
+        assert "Apakah Anda masih di sini?" in warning.text and "4 detik" in warning.text
+        carry_on = browser.find_element(By.ID, "kiosk-idle-carry-on")
+        assert browser.switch_to.active_element == carry_on
+        carry_on.click()
+        assert not warning.is_displayed() and first.is_selected()
+        assert browser.current_url.endswith("/loket/kiosk")
+        wait(browser, 20).until(EC.visibility_of(warning))  # left alone again: warned, then started over
+        wait(browser, 20).until(EC.staleness_of(first))
+        wait(browser).until(EC.presence_of_element_located((By.ID, "kiosk-idle")))
+        assert browser.current_url.endswith("/loket/kiosk")
+        assert not any(radio.is_selected()
+                       for radio in browser.find_elements(By.CSS_SELECTOR, "fieldset[id^='f-q'] input[type=radio]"))
+        problems = [entry["message"] for entry in browser.get_log("browser") if "favicon" not in entry["message"]]
+        assert problems == []  # no script refused by the page's CSP, no script error
+    finally:
+        server.shutdown()

@@ -133,4 +133,5 @@ def questionnaire_preview(questionnaire_id: int):
         occupation_labels=OCCUPATION_LABELS, verified=None, kiosk=False, preview=version,
         action=url_for(".questionnaire_preview", questionnaire_id=version.id),
         idle_seconds=int(current_app.config["KIOSK_IDLE_SECONDS"]),
+        warning_seconds=int(current_app.config["KIOSK_WARNING_SECONDS"]),
     )

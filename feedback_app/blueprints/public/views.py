@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ...extensions import csrf, db, limiter
 from ...models import Unit
+from ... import security
 from ...security import cross_site
 from ...services import clock, parsing, periods
 from ...services.integrity import links, on_submit
@@ -76,7 +77,7 @@ def _render_survey(context, questionnaire, values=None, errors=None, status=200,
             render_token=slots[0], idem=slots[1],
             sex_labels=SEX_LABELS, education_labels=EDUCATION_LABELS, occupation_labels=OCCUPATION_LABELS,
             verified=verified, action=action or url_for("public.submit", code=context.code), kiosk=kiosk,
-            idle_seconds=int(cfg["KIOSK_IDLE_SECONDS"]),
+            idle_seconds=int(cfg["KIOSK_IDLE_SECONDS"]), warning_seconds=int(cfg["KIOSK_WARNING_SECONDS"]),
         )
 
     if values is None and errors is None and verified is None:
@@ -88,6 +89,8 @@ def _render_survey(context, questionnaire, values=None, errors=None, status=200,
         html = render(tokens, values or {}, errors or {})
     response = make_response(html, status)
     response.headers["Cache-Control"] = "no-store"
+    if kiosk:
+        response.headers["Content-Security-Policy"] = security.KIOSK_CONTENT_SECURITY_POLICY
     return response
 
 
