@@ -44,6 +44,10 @@ def test_the_page_shows_which_periods_used_each_formula_category_and_kind(client
     html = client.get("/admin/formulas").get_data(as_text=True)
     version_row = re.search(r"<tr><td>1 <small>\(berlaku\)</small>.*?</tr>", html, re.S)[0]
     assert "sudah dipakai: tidak pernah diubah" in version_row and "2026-Q3" in version_row
+    # the weights as an Indonesian reader writes them, the first version's note in the reader's language
+    assert "<td>0,5</td><td>0,5</td><td>0</td>" in version_row and "<td>dari pengaturan</td>" in version_row
+    english = client.get("/admin/formulas?lang=en").get_data(as_text=True)
+    assert "<td>0.5</td><td>0.5</td><td>0</td>" in english and "<td>from the settings</td>" in english
     award = _section(html, f"award-{closed_quarter.id}")
     assert re.search(r"Dipakai oleh</?\w*>?: 2026-Q3", award) or "Dipakai oleh: 2026-Q3" in award
     kinds = _section(html, "kinds")  # seeded from PERFORMANCE_PERIOD_KINDS, nothing else changed

@@ -35,6 +35,15 @@ def two_decimals(value) -> str:
     return whole.replace(",", group_mark) + decimal_mark + cents
 
 
+@bp.app_template_filter("num")
+def plain_number(value) -> str:
+    """A setting's number as the reader writes it (0,5 and 1.000 in Indonesian; 0.5 and 1,000 in English), with no
+    trailing zeros; "-" when there is none."""
+    if value is None or value == "":
+        return "-"
+    return format_decimal(Decimal(str(value)), locale=str(get_locale()))
+
+
 @bp.app_template_filter("say")
 def say_filter(error) -> str:
     """A service refusal in the reader's language (blueprints.say)."""
