@@ -50,6 +50,13 @@ _SLOTS = (Markup("<@rt@>"), Markup("<@idem@>"))
 _pages = counters.TTLCache()
 
 
+def _split(html: str) -> tuple[str, str, str]:
+    """The clean page as the text before, between and after its two slots (each occurs once, in this order)."""
+    before, rest = html.split(_SLOTS[0])
+    between, after = rest.split(_SLOTS[1])
+    return before, between, after
+
+
 def _render_survey(context, questionnaire, values=None, errors=None, status=200, idem=None, verified=None,
                    action=None, kiosk=False) -> Response:
     """Draw the survey page, with the citizen's earlier values and error messages when there are some. A page for
@@ -81,9 +88,9 @@ def _render_survey(context, questionnaire, values=None, errors=None, status=200,
 
     if values is None and errors is None and verified is None:
         key = (context.service_point_id, questionnaire.id, locale, tuple(s.id for s in staff), preselected)
-        html = _pages.get(key, cfg["SURVEY_CONTEXT_TTL"], lambda: render(_SLOTS, {}, {}))
-        for slot, token in zip(_SLOTS, tokens):
-            html = html.replace(slot, str(escape(token)))
+        # kept as the text between the slots: a visit joins it with its tokens (no search through the page)
+        before, between, after = _pages.get(key, cfg["SURVEY_CONTEXT_TTL"], lambda: _split(render(_SLOTS, {}, {})))
+        html = "".join((before, escape(tokens[0]), between, escape(tokens[1]), after))
     else:
         html = render(tokens, values or {}, errors or {})
     response = make_response(html, status)
@@ -134,8 +141,9 @@ def _check_submit(context, eligible: set[int], verified=None, action=None, kiosk
     questionnaire = context.questionnaire
     if render.questionnaire_id != questionnaire.id:
         questionnaire = counters.load_questionnaire(render.questionnaire_id) or questionnaire
+    form = request.form.to_dict()  # a plain dict: MultiDict.get raises and catches an error for each field not sent
     checked = survey.check_submission(
-        request.form, context, questionnaire, eligible, render, on_submit.speed_rules(cfg), str(get_locale()),
+        form, context, questionnaire, eligible, render, on_submit.speed_rules(cfg), str(get_locale()),
         verified_staff_id=verified.staff_id if verified is not None else None,
     )
     if checked.submission is None:
