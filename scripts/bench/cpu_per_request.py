@@ -1,5 +1,6 @@
 """CPU time per request in one process (time.process_time), straight through the WSGI app: the bare endpoint, the
-survey page GET and a stored submit, called as gunicorn's worker calls them, with the environment of the server
+survey page GET (as wrk asks for it, and gzip-compressed as a phone asks for it) and a stored submit, called as
+gunicorn's worker calls them, with the environment of the server
 bench_submit measured. Steadier than a throughput run on a shared machine (other processes' load costs wall time,
 not this process's CPU). Prints one JSON line. Run by bench_submit: python cpu_per_request.py PATH ROUNDS
 """
@@ -63,6 +64,8 @@ def main() -> None:
     status, html = call(app.wsgi_app, page)
     assert status.startswith("200"), status
     figures["cpu_ms_page"] = per_request(lambda i: call(app.wsgi_app, page), rounds)
+    phone = {**page, "HTTP_ACCEPT_ENCODING": "gzip, deflate"}  # what a phone's browser asks for (wrk does not)
+    figures["cpu_ms_page_gzip"] = per_request(lambda i: call(app.wsgi_app, phone), rounds)
     hidden = dict(re.findall(rb'<input type="hidden" name="(\w+)" value="([^"]*)">', html))
     questions = sorted(set(re.findall(rb'name="(q\d+)" value="1"', html)))
     staff = re.findall(rb'name="staff" value="(\d+)"', html)
