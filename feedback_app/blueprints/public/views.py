@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from flask import Response, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_compress.flask_compress import _choose_algorithm
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
@@ -93,8 +92,16 @@ def _stored_block(data: bytes) -> bytes:
     return b"\x00" + struct.pack("<HH", len(data), len(data) ^ 0xFFFF) + data
 
 
+try:  # Flask-Compress's own choice of encoding, so the page is negotiated exactly as every other answer
+    from flask_compress.flask_compress import _choose_algorithm
+except ImportError:  # a Flask-Compress without it: it compresses the survey page itself, per visit, as before
+    _choose_algorithm = None
+
+
 def _wants_gzip() -> bool:
-    """Whether Flask-Compress would answer this request gzip-compressed (its own choice of encoding)."""
+    """Whether Flask-Compress would answer this request gzip-compressed."""
+    if _choose_algorithm is None:
+        return False
     return _choose_algorithm(compress.enabled_algorithms, request.headers.get("Accept-Encoding", "")) == "gzip"
 
 
