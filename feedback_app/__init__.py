@@ -17,10 +17,30 @@ from .config import DEV_SECRET_KEY, ConfigurationError, Defaults
 __all__ = ["ConfigurationError", "create_app"]
 
 
+class FeedbackApp(Flask):
+    """Flask, remembering which hooks and views are plain functions: Flask asks inspect for each of a request's dozen
+    hooks on every request (a few per cent of a survey page), and the answer never changes for a function."""
+
+    _plain: set = set()
+
+    def ensure_sync(self, func):
+        try:
+            if func in self._plain:
+                return func
+        except TypeError:  # a bound method of an unhashable object: ask every time
+            return super().ensure_sync(func)
+        wrapped = super().ensure_sync(func)
+        if wrapped is func:
+            if len(self._plain) > 1000:  # per-request callbacks (after_this_request) must not pile up
+                self._plain.clear()
+            self._plain.add(func)
+        return wrapped
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config (defaults, instance/config.py, FEEDBACK_* env, test dict), extensions, blueprints."""
     # FEEDBACK_INSTANCE_PATH moves the instance folder (config.py and the SQLite database) elsewhere.
-    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("FEEDBACK_INSTANCE_PATH"))
+    app = FeedbackApp(__name__, instance_relative_config=True, instance_path=os.environ.get("FEEDBACK_INSTANCE_PATH"))
     load_config(app, test_config)
     if app.config["PROXY_COUNT"]:
         n = int(app.config["PROXY_COUNT"])

@@ -11,8 +11,9 @@ ordinary path; a Redis error propagates into Flask-Limiter's handling, which fai
 """
 from __future__ import annotations
 
-from flask import g
+from flask import current_app, g, request
 from flask_limiter import Limiter
+from flask_limiter.util import get_qualified_name
 from limits.storage import RedisStorage
 from limits.strategies import FixedWindowRateLimiter
 
@@ -54,6 +55,23 @@ class OneTripLimiter(Limiter):
         if isinstance(self._storage, RedisStorage) and type(self._limiter) is FixedWindowRateLimiter:
             self._limiter = CountedFixedWindow(self._storage)
 
+    def _check_request_limit(self, callable_name=None, in_middleware=True) -> None:
+        """Flask-Limiter's check, skipped where it has nothing to check: with the limits switched off
+        (RATELIMIT_ENABLED=false), and in its before-request pass over a view that carries its own limits when the
+        app has no application-wide, default or meta limits (the view's decorator checks them, and notices a dead
+        storage, right after). Either way Flask-Limiter would sort out the request's limits to find none."""
+        if not self.enabled or (in_middleware and self._checked_by_decorator_only()):
+            return
+        super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
+    def _checked_by_decorator_only(self) -> bool:
+        """Whether every limit on this request is its view's own (checked by the view's decorator)."""
+        manager = self.limit_manager
+        if self._meta_limits or manager.application_limits or manager.default_limits:
+            return False
+        view = current_app.view_functions.get(request.endpoint or "")
+        return view is not None and get_qualified_name(view) in self._marked_for_limiting
+
     def _Limiter__evaluate_limits(self, endpoint, limits) -> None:  # Flask-Limiter's private loop, run after this
         hits = self._planned_hits(endpoint, limits)
         if len(hits) > 1:
@@ -75,8 +93,6 @@ class OneTripLimiter(Limiter):
         would do anything else than plain hits on the Redis fixed window."""
         if self._storage_dead or not isinstance(self._limiter, CountedFixedWindow) or self._meta_limits:
             return []
-        from flask import request
-
         hits = []
         for lim in sorted(limits, key=lambda x: x.limit):
             if lim.is_exempt or lim.method_exempt:

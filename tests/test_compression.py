@@ -78,3 +78,22 @@ def test_json_is_gzipped(client):
     packed = client.get("/api/v1/openapi.json", headers=GZIP)
     assert packed.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(packed.data).startswith(b"{")
+
+
+def test_the_gzipped_survey_page_is_the_plain_page_with_its_own_tokens(client):
+    """The survey page's compressed parts are kept and joined with each visit's tokens: what a phone decodes (length
+    and checksum verified) is exactly the page a client without gzip gets, tokens aside, and its form submits."""
+    point = factories.counter()
+    factories.on_duty(factories.staff(point.unit), point)
+    plain = client.get("/s/LKT-01").get_data(as_text=True)
+    packed = client.get("/s/LKT-01", headers=BROWSER)
+    page = gzip.decompress(packed.data).decode()
+
+    def without_tokens(html):
+        return re.sub(r'name="(rt|idem)" value="[^"]*"', "", html)
+
+    assert without_tokens(page) == without_tokens(plain) and form_fields(page)["rt"]
+    assert form_fields(page)["idem"] != form_fields(plain)["idem"]
+    questions = set(re.findall(r'name="(q\d+)" value="1"', page))
+    sent = client.post("/s/LKT-01", data={**form_fields(page), **{q: "4" for q in questions}})
+    assert sent.status_code == 303

@@ -1,4 +1,5 @@
 """Submitting the survey: stored once, attributed right, errors explained, every valid answer kept."""
+import json
 import re
 
 import pytest
@@ -205,3 +206,35 @@ def test_names_holding_the_page_slots_never_take_the_tokens(client, app, marker)
     assert client.post("/s/SLOT-01", data=_filled(client, "SLOT-01", staff=str(officer.id))).status_code == 303
     stored = db.session.scalars(select(Response)).one()
     assert stored.integrity_flags == "" and not stored.excluded  # the genuine response counts
+
+
+def test_the_render_token_reads_the_same_in_the_previous_version_and_back(app, client, point):
+    """A rolling restart: a page drawn by one version is submitted to the other. The token the page carries is the
+    one itsdangerous' serializer (what the previous version signed and read with) makes for that counter,
+    questionnaire and second, and a token that serializer made is accepted here with its age."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    from feedback_app.services import clock
+    from feedback_app.services.survey.survey import _ClockSigner
+
+    old = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="survey-render", signer=_ClockSigner)
+    html = client.get("/s/LKT-01").get_data(as_text=True)
+    (sp_id, questionnaire_id), signed_at = old.loads(form_fields(html)["rt"], return_timestamp=True)
+    assert sp_id == point.id and abs(signed_at.timestamp() - clock.timestamp()) < 5
+    drawn_by_old = old.dumps([point.id, questionnaire_id])
+    assert client.post("/s/LKT-01", data=_filled(client, rt=drawn_by_old)).status_code == 303
+    stored = db.session.scalars(select(Response)).one()
+    assert stored.flags == [] and not stored.excluded and stored.questionnaire_id == questionnaire_id
+
+
+def test_a_render_token_moved_to_another_counter_is_flagged(client, point):
+    """A token's signature covers its counter: one rewritten for another counter (same signature) is not trusted."""
+    import base64
+
+    data = _filled(client)
+    payload, stamp, signature = data["rt"].split(".")
+    sp_id, questionnaire_id = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    forged = base64.urlsafe_b64encode(json.dumps([sp_id + 1, questionnaire_id]).encode()).decode().rstrip("=")
+    client.post("/s/LKT-01", data={**data, "rt": f"{forged}.{stamp}.{signature}"})
+    stored = db.session.scalars(select(Response)).one()
+    assert stored.flags == ["bad_token"] and stored.excluded

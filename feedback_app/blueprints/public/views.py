@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+import struct
+import zlib
 from datetime import timedelta
 
 from flask import Response, abort, current_app, make_response, redirect, render_template, request, url_for
@@ -10,7 +12,7 @@ from flask_babel import get_locale
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from ...extensions import csrf, db, limiter
+from ...extensions import compress, csrf, db, limiter
 from ...models import Unit
 from ... import security
 from ...security import cross_site
@@ -51,6 +53,59 @@ _SLOTS = (Markup("<@rt@>"), Markup("<@idem@>"))
 _pages = counters.TTLCache()
 
 
+class _CachedPage:
+    """The clean page as the text before, between and after its two slots (each occurs once, in this order), and
+    each of those three parts gzip-compressed alone, once: a visit joins the parts with its tokens, and a browser that
+    accepts gzip gets the compressed parts joined with its tokens as stored deflate blocks (a deflate stream may be
+    made of independently compressed blocks), so a phone's page is not compressed again on every visit."""
+
+    def __init__(self, html: str, level: int) -> None:
+        before, rest = html.split(_SLOTS[0])
+        between, after = rest.split(_SLOTS[1])
+        self.parts = (before, between, after)
+        self.raw = tuple(part.encode() for part in self.parts)
+        self.packed = tuple(_deflate(part, level, last) for part, last in zip(self.raw, (False, False, True)))
+
+    def html(self, tokens: tuple[str, str]) -> str:
+        before, between, after = self.parts
+        return "".join((before, escape(tokens[0]), between, escape(tokens[1]), after))
+
+    def gzipped(self, tokens: tuple[str, str]) -> bytes:
+        first, second = (str(escape(token)).encode() for token in tokens)
+        crc, size = 0, 0
+        for piece in (self.raw[0], first, self.raw[1], second, self.raw[2]):
+            crc, size = zlib.crc32(piece, crc), size + len(piece)
+        return b"".join((_GZIP_HEADER, self.packed[0], _stored_block(first), self.packed[1], _stored_block(second),
+                         self.packed[2], struct.pack("<II", crc, size & 0xFFFFFFFF)))
+
+
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # gzip, deflate, no name, no time, unknown OS
+
+
+def _deflate(data: bytes, level: int, last: bool) -> bytes:
+    """Raw deflate blocks of data alone: ending the stream (last) or on a byte boundary for more blocks to follow."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+def _stored_block(data: bytes) -> bytes:
+    """Data as one uncompressed, non-final deflate block (a token is short and random: nothing to gain)."""
+    return b"\x00" + struct.pack("<HH", len(data), len(data) ^ 0xFFFF) + data
+
+
+try:  # Flask-Compress's own choice of encoding, so the page is negotiated exactly as every other answer
+    from flask_compress.flask_compress import _choose_algorithm
+except ImportError:  # a Flask-Compress without it: it compresses the survey page itself, per visit, as before
+    _choose_algorithm = None
+
+
+def _wants_gzip() -> bool:
+    """Whether Flask-Compress would answer this request gzip-compressed."""
+    if _choose_algorithm is None:
+        return False
+    return _choose_algorithm(compress.enabled_algorithms, request.headers.get("Accept-Encoding", "")) == "gzip"
+
+
 def _render_survey(context, questionnaire, values=None, errors=None, status=200, idem=None, verified=None,
                    action=None, kiosk=False) -> Response:
     """Draw the survey page, with the citizen's earlier values and error messages when there are some. A page for
@@ -82,12 +137,15 @@ def _render_survey(context, questionnaire, values=None, errors=None, status=200,
 
     if values is None and errors is None and verified is None:
         key = (context.service_point_id, questionnaire.id, locale, tuple(s.id for s in staff), preselected)
-        html = _pages.get(key, cfg["SURVEY_CONTEXT_TTL"], lambda: render(_SLOTS, {}, {}))
-        for slot, token in zip(_SLOTS, tokens):
-            html = html.replace(slot, str(escape(token)))
+        page = _pages.get(key, cfg["SURVEY_CONTEXT_TTL"],
+                          lambda: _CachedPage(render(_SLOTS, {}, {}), int(cfg["COMPRESS_LEVEL"])))
+        if _wants_gzip():
+            response = make_response(page.gzipped(tokens), status)
+            response.headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+        else:
+            response = make_response(page.html(tokens), status)
     else:
-        html = render(tokens, values or {}, errors or {})
-    response = make_response(html, status)
+        response = make_response(render(tokens, values or {}, errors or {}), status)
     response.headers["Cache-Control"] = "no-store"
     if kiosk:
         response.headers["Content-Security-Policy"] = security.KIOSK_CONTENT_SECURITY_POLICY
@@ -137,8 +195,9 @@ def _check_submit(context, eligible: set[int], verified=None, action=None, kiosk
     questionnaire = context.questionnaire
     if render.questionnaire_id != questionnaire.id:
         questionnaire = counters.load_questionnaire(render.questionnaire_id) or questionnaire
+    form = request.form.to_dict()  # a plain dict: MultiDict.get raises and catches an error for each field not sent
     checked = survey.check_submission(
-        request.form, context, questionnaire, eligible, render, on_submit.speed_rules(cfg), str(get_locale()),
+        form, context, questionnaire, eligible, render, on_submit.speed_rules(cfg), str(get_locale()),
         verified_staff_id=verified.staff_id if verified is not None else None,
     )
     if checked.submission is None:

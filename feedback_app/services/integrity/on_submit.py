@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from .rules import setting
 
@@ -46,11 +47,16 @@ def speed_flags(rules: SpeedRules, seconds: float | None, element_answers: list[
     return []
 
 
+@lru_cache(maxsize=8)
+def _day_key(secret: str, day: date) -> bytes:
+    """The device hash's key for one day, derived once (every submit of the day uses it)."""
+    return hmac.new(secret.encode(), f"device-hash:{day.isoformat()}".encode(), hashlib.sha256).digest()
+
+
 def device_hash(secret: str, address: str | None, user_agent: str | None, day: date) -> str | None:
     """A keyed hash of the client address and browser, with a key that changes every (local) day: the scan can
     count answers from one device within a day, nobody can turn it back into an address, and the same device is
     unrecognisable the next day. The daily purge drops it after INTEGRITY_DEVICE_HASH_DAYS."""
     if not address:
         return None
-    key = hmac.new(secret.encode(), f"device-hash:{day.isoformat()}".encode(), hashlib.sha256).digest()
-    return hmac.new(key, f"{address}\n{user_agent or ''}".encode(), hashlib.sha256).hexdigest()[:16]
+    return hmac.new(_day_key(secret, day), f"{address}\n{user_agent or ''}".encode(), hashlib.sha256).hexdigest()[:16]

@@ -56,9 +56,12 @@ class _RawInsert:
         # TypeDecorator's processor left the datetime to the driver, which drops ".000000", so a response at a
         # period's first instant sorted before the bound and fell in the period before
         self.processors = {n: types[n].dialect_impl(dialect).bind_processor(dialect) for n in names}
+        self.plain = not any(self.processors.values())  # nothing to convert (the answers' integers)
 
     def params(self, row: dict):
         """Turn a row of Python values into the DB-API parameters in the dialect's style."""
+        if self.plain:
+            return [row[n] for n in self.order] if self.positional else row
         converted = {n: (p(row[n]) if p and row[n] is not None else row[n]) for n, p in self.processors.items()}
         return [converted[n] for n in self.order] if self.positional else converted
 
