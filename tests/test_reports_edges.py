@@ -1,7 +1,7 @@
 """Edges of the report figures a unit head would notice (found by scripts/mutation): the counter and officer named
 beside a comment, a breakdown with the printed 0,111 weight, officer scores from the elements the settings name,
 and an unknown profile dimension named in the error."""
-from datetime import timedelta
+from datetime import date, timedelta
 from fractions import Fraction
 
 import pytest
@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import Response
-from feedback_app.services.reporting import reports
+from feedback_app.services.periods import days_utc
+from feedback_app.services.reporting import reports, rollups
 
 from . import factories
 from .test_reports import T0, store
@@ -54,3 +55,33 @@ def test_officer_scores_read_the_elements_the_settings_name(app):
 def test_an_unknown_profile_dimension_is_named_in_the_error(app):
     with pytest.raises(ValueError, match="^unknown profile dimension hobby$"):
         reports.breakdown(reports.Scope(None), *SPAN, "hobby")
+
+
+def test_a_verification_filter_is_one_of_the_named_ones():
+    assert reports.verification_levels(None) is None and reports.verification_levels("") is None
+    assert reports.verification_levels("verified+roster") == ("verified", "roster")
+    with pytest.raises(reports.BadVerification) as refused:
+        reports.verification_levels("semua")
+    assert str(refused.value) == "verification must be one of all, verified, roster, verified+roster, unattributed"
+
+
+def test_counters_with_the_printed_weight_and_officer_totals_of_named_officers_only(app):
+    point = factories.counter()
+    rina = factories.staff(point.unit, name="Rina")
+    store(point, rina, [4, 3, 3, 3, 3, 2, 2, 3, 3])
+    store(point, None, [3] * 9)  # no officer named: no officer total
+    scope = reports.Scope((point.unit_id,))
+    assert reports.by_counter(scope, *SPAN, printed_weight=True)[point.id].ikm == Fraction(
+        (4 + 3 * 6 + 2 * 2 + 3 * 9) * 111 * 25, 2 * 1000)
+    assert reports.officer_totals(scope, *SPAN, ("U1",)) == {rina.id: (1, 100.0, 10000.0)}
+
+
+def test_a_response_newer_than_the_rollups_on_the_first_day_of_the_range_counts(app):
+    point = factories.counter()
+    store(point, None, [3] * 9, when=T0 - timedelta(days=3))
+    rollups.refresh("Asia/Jakarta", ("U6", "U7"))
+    store(point, None, [4] * 9, when=T0)  # 10:00 WIB on 10 July, after the rollups' watermark
+    start, end = days_utc(date(2026, 7, 10), date(2026, 7, 12), "Asia/Jakarta")
+    scope = reports.Scope((point.unit_id,))
+    rolled = reports.summary(scope, start, end, rollup=rollups.snapshot())
+    assert (rolled.responses, rolled.ikm) == (1, 100)
