@@ -94,8 +94,10 @@ def test_a_colleague_list_by_name_without_inactive_staff_oneself_or_other_units(
     officers = _officers(office, ("Ani",))
     assert [s.name for s in appraisal.peers_of(officers["Ani"])] == ["Budi", "Joko", "Rina"]
     # an officer whose staff record also heads another unit still has their own unit's colleagues
-    factories.account("ani-dinkes", Role.UNIT_HEAD, office["other"].unit, staff_member=office["people"]["Ani"])
+    ani_heads = factories.account("ani-dinkes", Role.UNIT_HEAD, office["other"].unit,
+                                  staff_member=office["people"]["Ani"])
     assert [s.name for s in appraisal.peers_of(officers["Ani"])] == ["Budi", "Joko", "Rina"]
+    assert appraisal.peers_of(ani_heads) == []  # signed in as Dinkes's head, Ani gives no peer feedback
     assert appraisal.peers_of(office["head"]) == []  # a unit head gives no peer feedback
     rina_heads = factories.account("rina-kepala", Role.UNIT_HEAD, office["point"].unit,
                                    staff_member=office["people"]["Rina"])
@@ -215,6 +217,15 @@ def test_each_refused_rating_says_why_and_is_audited_with_who_tried_what(office)
         assert (event.action, event.user_id, event.target, event.detail, event.new) == (
             "rating.refused", actor.id, f"rating:2026-Q3:{staff.id if staff else '?'}", message,
             {"hasil_kerja": hasil, "perilaku": perilaku})
+    assert [r.predikat for r in db.session.scalars(select(Rating))] == ["Baik"]
+    q3.state = "closed"
+    db.session.commit()
+    with pytest.raises(appraisal.PerformanceError, match="^2026-Q3 is closed; its ratings are locked$"):
+        appraisal.save_rating(head, q3, people["Budi"], "meets", "above", {}, visible)
+    event = _last_event()
+    assert (event.action, event.user_id, event.detail, event.new) == (
+        "rating.refused", head.id, "2026-Q3 is closed; its ratings are locked",
+        {"hasil_kerja": "meets", "perilaku": "above"})
     assert [r.predikat for r in db.session.scalars(select(Rating))] == ["Baik"]
 
 
