@@ -74,6 +74,10 @@ def test_counters_with_the_printed_weight_and_officer_totals_of_named_officers_o
     assert reports.by_counter(scope, *SPAN, printed_weight=True)[point.id].ikm == Fraction(
         (4 + 3 * 6 + 2 * 2 + 3 * 9) * 111 * 25, 2 * 1000)
     assert reports.officer_totals(scope, *SPAN, ("U1",)) == {rina.id: (1, 100.0, 10000.0)}
+    # an officer whose responses left the officer elements unanswered has no officer total
+    budi = factories.staff(point.unit, name="Budi")
+    store(point, budi, [3, 3, 3, 3, 3])  # U1-U5 only
+    assert reports.officer_totals(scope, *SPAN, ("U6", "U7")) == {rina.id: (1, 50.0, 2500.0)}
 
 
 def test_a_response_newer_than_the_rollups_on_the_first_day_of_the_range_counts(app):
