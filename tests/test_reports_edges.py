@@ -89,3 +89,14 @@ def test_a_response_newer_than_the_rollups_on_the_first_day_of_the_range_counts(
     scope = reports.Scope((point.unit_id,))
     rolled = reports.summary(scope, start, end, rollup=rollups.snapshot())
     assert (rolled.responses, rolled.ikm) == (1, 100)
+
+
+def test_a_trend_range_from_mid_month_to_its_end_counts_only_its_own_days(app):
+    point = factories.counter()
+    store(point, None, [1] * 9)  # 10 July
+    store(point, None, [4] * 9, when=T0 + timedelta(days=10))  # 20 July
+    rollups.refresh("Asia/Jakarta", ("U6", "U7"))
+    scope = reports.Scope((point.unit_id,))
+    (late_july,) = reports.summaries(scope, [(date(2026, 7, 15), date(2026, 7, 31))], "Asia/Jakarta",
+                                     rollup=rollups.snapshot())
+    assert (late_july.responses, late_july.ikm) == (1, 100)
