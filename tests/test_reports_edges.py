@@ -95,8 +95,12 @@ def test_a_trend_range_from_mid_month_to_its_end_counts_only_its_own_days(app):
     point = factories.counter()
     store(point, None, [1] * 9)  # 10 July
     store(point, None, [4] * 9, when=T0 + timedelta(days=10))  # 20 July
+    store(point, None, [2] * 9, when=T0 - timedelta(days=9))  # 1 July
     rollups.refresh("Asia/Jakarta", ("U6", "U7"))
     scope = reports.Scope((point.unit_id,))
     (late_july,) = reports.summaries(scope, [(date(2026, 7, 15), date(2026, 7, 31))], "Asia/Jakarta",
                                      rollup=rollups.snapshot())
+    (from_the_2nd,) = reports.summaries(scope, [(date(2026, 7, 2), date(2026, 7, 31))], "Asia/Jakarta",
+                                        rollup=rollups.snapshot())
     assert (late_july.responses, late_july.ikm) == (1, 100)
+    assert (from_the_2nd.responses, from_the_2nd.ikm) == (2, Fraction(125, 2))  # 10 and 20 July: (25 + 100) / 2
