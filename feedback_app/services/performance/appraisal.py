@@ -284,8 +284,7 @@ def distribution_warnings(counts: dict[str, int], caps: dict[str, float]) -> lis
     total = sum(counts.values())
     if not total:
         return []
-    return [DistributionWarning(p, counts.get(p, 0) / total, cap) for p, cap in caps.items()
-            if counts.get(p, 0) / total > cap]
+    return [DistributionWarning(p, share, cap) for p, cap in caps.items() if (share := counts.get(p, 0) / total) > cap]
 
 
 # --- peer feedback -------------------------------------------------------------------------------------------------
