@@ -128,6 +128,11 @@ def make_app(_schema):
         with apps[0].app_context():
             db.session.remove()
             _empty_tables()
+    for built in apps:  # close each app's pooled connections now, not whenever the garbage collector gets to them
+        with built.app_context():
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 @pytest.fixture
