@@ -117,3 +117,25 @@ def test_a_nip_as_typed_or_read_from_a_spreadsheet_is_cleaned(raw, clean):
 ])
 def test_the_appointment_month_is_read_only_from_a_pns_nip(nip, asn_type, month):
     assert appointment_month(nip, asn_type) == month
+
+
+def test_identity_problems_name_the_field_and_say_what_is_wrong_in_either_language():
+    """What the staff page and the roster upload show beside the NIP or code field: the field it belongs to, the
+    English sentence (CLI, audit) and the catalog message with its parameters (the page's Indonesian)."""
+    from feedback_app.services.organisation.nip import identity_problems
+
+    def said(problems):
+        return [(field, str(note), note.message, note.params) for field, note in problems]
+
+    assert said(identity_problems(AsnType.PNS, "", "")) == [
+        ("nip", "PNS staff need a NIP", "%(asn_type)s staff need a NIP", {"asn_type": "PNS"})]
+    assert said(identity_problems(AsnType.PPPK, "", "")) == [
+        ("nip", "PPPK staff need a NIP", "%(asn_type)s staff need a NIP", {"asn_type": "PPPK"})]
+    assert said(identity_problems(AsnType.NON_ASN, "196608011988031001", "")) == [
+        ("nip", "non-ASN staff have no NIP; leave it empty", "non-ASN staff have no NIP; leave it empty", {}),
+        ("code", "non-ASN staff need a code", "non-ASN staff need a code", {})]
+    assert said(identity_problems(AsnType.NON_ASN, "", "kode salah!")) == [
+        ("code", "code 'kode salah!' must be letters, digits, . _ - (max 40)",
+         "code '%(code)s' must be letters, digits, . _ - (max 40)", {"code": "kode salah!"})]
+    assert identity_problems(AsnType.NON_ASN, "", "HON-01") == []
+    assert identity_problems(AsnType.PNS, "196608011988031001", "") == []
