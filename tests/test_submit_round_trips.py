@@ -6,7 +6,6 @@ dropped is replaced without a failed submit.
 """
 from __future__ import annotations
 
-import socket
 import uuid
 
 import pytest
@@ -17,17 +16,10 @@ from feedback_app.models import Answer, FollowUpContact, Response
 
 from . import factories
 from .conftest import IS_POSTGRES
+from .test_production import _redis_up
 from .test_submit import _filled
 
 REDIS_URL = "redis://127.0.0.1:6379/6"
-
-
-def _redis_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 def _count(model) -> int:
